@@ -29,6 +29,7 @@ class Medium(StrEnum):
     TICKET = "ticket"  # SMS / messenger / printed ticket
     BLE = "ble"  # Bluetooth payment from the app
     CASH = "cash"  # cash sale by the conductor
+    UNKNOWN = "unknown"  # a card seen but not read far enough to tell
 
 
 class Category(StrEnum):

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
-from validator.model import Presentation, Signal
+from validator.model import Medium, Presentation, Signal
 
 
 class ReadProblem(StrEnum):
@@ -31,6 +31,7 @@ class ReadFailure:
     problem: ReadProblem
     detail: str
     uid: str | None = None
+    medium: Medium | None = None  # when the reader got far enough to tell
 
 
 class CardReader(Protocol):

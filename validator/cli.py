@@ -1,0 +1,140 @@
+"""`validator`: the daemon, the demo and the depot technician's tools."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from offline_store import CardImportError, StoreUnavailable
+from validator.config import EX_CONFIG, ConfigError
+
+EX_DATAERR = 65
+EX_UNAVAILABLE = 69
+EX_IOERR = 74
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _store_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--config", type=Path, metavar="FILE", help="this unit's TOML file (default: built-in)"
+    )
+    parser.add_argument(
+        "--data", type=Path, metavar="DIR", help="data directory (overrides store.data_dir)"
+    )
+
+
+def _add_run(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from validator import cmd_run
+
+    p = sub.add_parser("run", help="run the validator daemon (the job on the bus)")
+    _store_options(p)
+    p.add_argument("--nfc", metavar="DEVICE", help="nfcpy device path, overrides nfc.path")
+    p.set_defaults(handler=cmd_run.run)
+
+
+def _add_demo(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from validator import demo
+
+    p = sub.add_parser("demo", help="a scripted boarding on a simulated bus; no hardware needed")
+    p.add_argument("--language", choices=["kk", "ru", "en"], help="passenger display language")
+    p.set_defaults(handler=demo.run_demo)
+
+
+def _add_cards(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from validator import cmd_store
+
+    p = sub.add_parser("cards", help="the balance list on this unit")
+    cards = p.add_subparsers(dest="cards_command", required=True, metavar="COMMAND")
+    imp = cards.add_parser("import", help="load a balance list from a CSV file")
+    imp.add_argument("file", type=Path, metavar="FILE.csv")
+    imp.add_argument("--list-version", type=int, default=1, help="version to record (default 1)")
+    _store_options(imp)
+    imp.set_defaults(handler=cmd_store.import_cards)
+
+
+def _add_journal(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from validator import cmd_store
+
+    p = sub.add_parser("journal", help="show the tap journal, or verify its hash chain")
+    p.add_argument("action", nargs="?", choices=["show", "verify"], default="show")
+    p.add_argument("--last", type=int, metavar="N", help="only the last N rows")
+    p.add_argument("--json", action="store_true", help="one JSON object per line")
+    _store_options(p)
+    p.set_defaults(handler=cmd_store.journal)
+
+
+def _add_emulate(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from validator import cmd_emulate
+
+    p = sub.add_parser("emulate", help="emulate a card over nfcpy's UDP device (bench testing)")
+    what = p.add_subparsers(dest="emulate_command", required=True, metavar="WHAT")
+    card = what.add_parser("card", help="hold an emulated card in the field")
+    card.add_argument("--uid", required=True, metavar="HEX", help="4- or 7-byte UID in hex")
+    card.add_argument("--kind", choices=["classic", "ultralight"], default="classic")
+    card.add_argument("--nfc", default="udp:127.0.0.1:54321", metavar="udp:HOST:PORT")
+    card.add_argument("--hold", type=float, metavar="SECONDS", help="take it away after this")
+    card.set_defaults(handler=cmd_emulate.emulate_card)
+
+
+def _add_config(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from validator import cmd_store
+
+    p = sub.add_parser("config", help="show the effective configuration (secrets masked)")
+    p.add_argument("action", choices=["show"])
+    p.add_argument("--config", type=Path, metavar="FILE")
+    p.set_defaults(handler=cmd_store.show_config)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="validator",
+        description="On-bus fare validator: reads cards, decides offline, beeps, syncs.",
+        epilog="Quick start on a laptop: `validator demo`. On a bus: "
+        "`validator run --config /etc/validator/unit.toml`.",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging on stderr")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for add in (_add_run, _add_demo, _add_cards, _add_journal, _add_emulate, _add_config):
+        add(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    handler: Handler = args.handler
+    return _guarded(handler, args)
+
+
+def _guarded(handler: Handler, args: argparse.Namespace) -> int:
+    from drivers.errors import DeviceUnavailable
+
+    try:
+        return handler(args)
+    except ConfigError as exc:
+        return _fail(f"Configuration error: {exc}", EX_CONFIG)
+    except DeviceUnavailable as exc:
+        return _fail(f"Device error: {exc}", EX_UNAVAILABLE)
+    except StoreUnavailable as exc:
+        return _fail(f"Storage error: {exc}", EX_IOERR)
+    except CardImportError as exc:
+        return _fail(f"Nothing was loaded. {exc}", EX_DATAERR)
+    except KeyboardInterrupt:
+        return 130
+
+
+def _fail(message: str, code: int) -> int:
+    print(message, file=sys.stderr)
+    return code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

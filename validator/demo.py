@@ -1,0 +1,137 @@
+"""`validator demo`: a scripted boarding on a simulated bus.
+
+Emulated cards are placed in the field of nfcpy's UDP device, so the real
+nfcpy reader code, the real pipeline and a real SQLite journal run; only the
+radio and the GPIO pins are simulated. Each answer is printed as the passenger
+sees it (display, beeps, lights) and as the driver sees it (journal line).
+The demo exits 1 if any answer differs from what the script expects.
+"""
+
+from __future__ import annotations
+
+import argparse
+import socket
+import sys
+import tempfile
+import threading
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TextIO
+
+from offline_store import CardRow
+from validator.app import App, build_app
+from validator.config import Config, load_config, shipped_config
+from validator.demo_script import CARDS, SCENES, Scene
+from validator.pipeline import Answer
+
+
+def free_udp_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def demo_config(data: Path, port: int, language: str | None) -> Config:
+    config = load_config(shipped_config("sim.toml"))
+    device = replace(config.device, language=language) if language else config.device
+    return replace(
+        config,
+        device=device,
+        nfc=replace(config.nfc, path=f"udp:127.0.0.1:{port}", removal_timeout=5.0),
+        store=replace(config.store, data_dir=str(data)),
+    )
+
+
+@dataclass
+class Tally:
+    expected: int = 0
+    unexpected: int = 0
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    from drivers.nfc import CardEmulator
+
+    out = sys.stdout
+    with tempfile.TemporaryDirectory(prefix="validator-demo-") as tmp:
+        port = free_udp_port()
+        config = demo_config(Path(tmp), port, args.language)
+        with CardEmulator("127.0.0.1", port) as emulator:
+            app = build_app(config, stream=out)
+            try:
+                tally = _board(app, emulator, out)
+                _epilogue(app, out)
+            finally:
+                app.close()
+    return _verdict(tally, out)
+
+
+def _board(app: App, emulator: object, out: TextIO) -> Tally:
+    app.store.import_cards([CardRow(**card.row) for card in CARDS], list_version=1)
+    bus = app.config.device
+    print(f"Bus {bus.bus_number} · route {app.pipeline.trip.route} · validator {bus.id}", file=out)
+    print(f"{len(CARDS)} cards in the balance list; reader {app.config.nfc.path}\n", file=out)
+    tally = Tally()
+    for number, scene in enumerate(SCENES, start=1):
+        print(f"{number}. {scene.story}", file=out)
+        answers = _play(app, emulator, scene)
+        _report(answers, scene, out, tally)
+    return tally
+
+
+def _play(app: App, emulator: object, scene: Scene) -> list[Answer]:
+    if scene.companion:
+        app.pipeline.press_companion()
+    card = scene.card.emulated(scene.tear_after)
+    place, remove = getattr(emulator, "place"), getattr(emulator, "remove")
+    place(card)
+    timer = threading.Timer(scene.hold, remove)
+    timer.start()
+    answers = []
+    while timer.is_alive() or not answers:
+        answer = app.pipeline.step(timeout=0.5)
+        if answer is not None:
+            answers.append(answer)
+        if not timer.is_alive() and answer is None:
+            break
+    timer.join()
+    return answers
+
+
+def _report(answers: list[Answer], scene: Scene, out: TextIO, tally: Tally) -> None:
+    reasons = [a.decision.reason for a in answers]
+    for answer in answers:
+        print(f"   driver:  {_driver_line(answer)}", file=out)
+    if reasons == [scene.expect]:
+        tally.expected += 1
+        print(f"   ✓ {scene.note}\n", file=out)
+    else:
+        tally.unexpected += 1
+        got = ", ".join(r.value for r in reasons) or "no answer"
+        print(f"   ✗ UNEXPECTED: wanted {scene.expect.value}, got {got}\n", file=out)
+
+
+def _driver_line(answer: Answer) -> str:
+    row, decision = answer.row, answer.decision
+    seq = f"#{row.seq}" if row is not None else "not stored"
+    who = answer.card_number or f"uid {answer.uid}"
+    balance = "" if decision.balance_after is None else f", balance {decision.balance_after}"
+    return (
+        f"{seq} {answer.medium.value} {who}: {decision.outcome.value} "
+        f"({decision.reason.value}), fare {decision.fare}{balance}"
+    )
+
+
+def _epilogue(app: App, out: TextIO) -> None:
+    check = app.store.verify_journal()
+    state = "verifies" if check.ok else "is BROKEN"
+    print(f"Journal: {check.rows} rows, sequence without gaps, hash chain {state}.", file=out)
+
+
+def _verdict(tally: Tally, out: TextIO) -> int:
+    if tally.unexpected:
+        print(f"{tally.unexpected} scene(s) did not go as expected.", file=out)
+        return 1
+    print(f"All {tally.expected} scenes answered as expected.", file=out)
+    return 0
+

@@ -1,0 +1,205 @@
+"""One presentation at a time: wait for a card, read it, decide, make the tap
+durable, and only then beep; then wait until the card has left the field.
+
+The pipeline is the only writer of taps. It never touches the network.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from offline_store import JournalRow, OfflineStore, StoreUnavailable, TapRecord
+from validator.clock import Clock
+from validator.decide import decide
+from validator.fares import FareRules
+from validator.messages import Language, passenger_line
+from validator.model import (
+    Account,
+    Decision,
+    Medium,
+    Outcome,
+    Presentation,
+    Reason,
+    TripContext,
+)
+from validator.ports import CardRead, CardReader, Feedback, ReadFailure
+from validator.presence import PresenceTracker
+
+log = logging.getLogger("validator.pipeline")
+
+NS = 1_000_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """What one presentation came to, as the passenger and the driver saw it."""
+
+    decision: Decision
+    line: str
+    medium: Medium
+    uid: str | None
+    card_number: str | None
+    row: JournalRow | None  # None when the tap could not be stored
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineSettings:
+    poll_timeout: float = 0.5
+    removal_timeout: float = 30.0
+    echo_window: float = 1.0  # the same card re-sensed this soon after leaving is not a new tap
+    companion_window: float = 10.0  # how long the +1 key stays armed
+
+
+class Pipeline:
+    def __init__(
+        self,
+        reader: CardReader,
+        store: OfflineStore,
+        feedback: Feedback,
+        rules: FareRules,
+        trip: TripContext,
+        language: Language,
+        clock: Clock,
+        settings: PipelineSettings = PipelineSettings(),
+        on_answer: Callable[[Answer], None] | None = None,
+    ) -> None:
+        self._reader, self._store, self._feedback = reader, store, feedback
+        self._rules, self.trip, self._language = rules, trip, language
+        self._clock, self._settings, self._on_answer = clock, settings, on_answer
+        self._presence = PresenceTracker(reader, clock, settings.removal_timeout)
+        self._companion_until_ns = 0
+        self._lock = threading.Lock()
+        self._fault: str | None = None
+
+    @property
+    def fault(self) -> str | None:
+        """Why the validator is out of service, or None while it works."""
+        return self._fault
+
+    def press_companion(self) -> None:
+        """The +1 key: the next tap of a card that already paid pays for one more rider."""
+        with self._lock:
+            window = int(self._settings.companion_window * NS)
+            self._companion_until_ns = self._clock.monotonic_ns() + window
+
+    def set_rules(self, rules: FareRules) -> None:
+        self._rules = rules
+
+    def run(self, stop: threading.Event, heartbeat: Callable[[], None] | None = None) -> None:
+        while not stop.is_set():
+            self.step(self._settings.poll_timeout)
+            if heartbeat is not None:
+                heartbeat()
+
+    def step(self, timeout: float) -> Answer | None:
+        """Handle at most one presentation; None when no (new) card came."""
+        result = self._reader.poll(timeout)
+        if result is None:
+            return None
+        uid = result.uid if isinstance(result, ReadFailure) else result.presentation.uid
+        if self._presence.is_echo(uid, self._settings.echo_window):
+            self._presence.wait_until_gone(uid)
+            return None
+        answer = self._answer(result)
+        if self._on_answer is not None:
+            self._on_answer(answer)
+        self._presence.wait_until_gone(uid)
+        return answer
+
+    def _answer(self, result: CardRead | ReadFailure) -> Answer:
+        now, mono = self._clock.now(), self._clock.monotonic_ns()
+        if isinstance(result, ReadFailure):
+            presentation = Presentation(result.medium or Medium.UNKNOWN, uid=result.uid)
+            return self._commit(presentation, None, _read_error(), now, mono)
+        presentation = self._with_companion(result.presentation, mono)
+        try:
+            account = self._lookup(presentation, now)
+        except StoreUnavailable as exc:
+            return self._out_of_service(presentation, exc)
+        decision = decide(presentation, account, self._rules, self.trip, now)
+        return self._commit(presentation, account, decision, now, mono)
+
+    def _lookup(self, presentation: Presentation, now: datetime) -> Account | None:
+        number = presentation.card_number
+        if number is None and presentation.uid is not None:
+            number = self._store.card_number_for_uid(presentation.uid)
+        return None if number is None else self._store.account(number, now)
+
+    def _with_companion(self, presentation: Presentation, mono: int) -> Presentation:
+        with self._lock:
+            armed = mono < self._companion_until_ns
+            self._companion_until_ns = 0
+        return replace(presentation, companion=True) if armed else presentation
+
+    def _commit(
+        self,
+        presentation: Presentation,
+        account: Account | None,
+        decision: Decision,
+        now: datetime,
+        mono: int,
+    ) -> Answer:
+        tap = _tap_record(presentation, account, decision, self.trip, now, mono)
+        try:
+            row = self._store.record(tap)
+        except StoreUnavailable as exc:
+            return self._out_of_service(presentation, exc)
+        self._back_in_service()
+        return self._show(decision, presentation, tap.card_number, row)
+
+    def _show(
+        self,
+        decision: Decision,
+        presentation: Presentation,
+        card_number: str | None,
+        row: JournalRow | None,
+    ) -> Answer:
+        line = passenger_line(decision, self._language)
+        self._feedback.display(line)
+        self._feedback.signal(decision.signal)
+        medium, uid = presentation.medium, presentation.uid
+        return Answer(decision, line, medium, uid, card_number, row)
+
+    def _out_of_service(self, presentation: Presentation, exc: StoreUnavailable) -> Answer:
+        if self._fault != str(exc):
+            log.error("Out of service: %s", exc)
+        self._fault = str(exc)
+        decision = Decision(Outcome.DECLINED, Reason.OUT_OF_SERVICE)
+        return self._show(decision, presentation, presentation.card_number, None)
+
+    def _back_in_service(self) -> None:
+        if self._fault is not None:
+            log.warning("Storage works again; the validator is back in service")
+            self._fault = None
+
+
+def _read_error() -> Decision:
+    return Decision(Outcome.DECLINED, Reason.READ_ERROR)
+
+
+def _tap_record(
+    presentation: Presentation,
+    account: Account | None,
+    decision: Decision,
+    trip: TripContext,
+    now: datetime,
+    mono: int,
+) -> TapRecord:
+    return TapRecord(
+        time=now,
+        mono_ns=mono,
+        medium=presentation.medium,
+        card_number=account.card_number if account else presentation.card_number,
+        uid=presentation.uid,
+        route=trip.route,
+        direction=trip.direction,
+        fare=decision.fare,
+        riders=decision.riders,
+        balance_after=decision.balance_after,
+        result=decision.outcome,
+        reason=decision.reason,
+    )
