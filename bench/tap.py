@@ -44,8 +44,13 @@ def build_lists(ours: Path, bare: Path, cards: int) -> None:
     started = time.perf_counter()
     store = OfflineStore.open(ours, "BENCH-1")
     rows = [
-        CardRow(card_number=card_number(i), uid=None, balance=Tenge(5000),
-                category="standard", status="active")
+        CardRow(
+            card_number=card_number(i),
+            uid=None,
+            balance=Tenge(5000),
+            category="standard",
+            status="active",
+        )
         for i in range(cards)
     ]
     store.import_cards(rows, list_version=1)
@@ -81,10 +86,17 @@ def ours_tap(store: OfflineStore, rules: object, trip: TripContext) -> Callable[
         decision = decide(presentation, account, rules, trip, now)  # type: ignore[arg-type]
         store.record(
             TapRecord(
-                time=now, mono_ns=time.monotonic_ns(), medium=presentation.medium,
-                card_number=number, uid=None, route=trip.route, direction=trip.direction,
-                fare=decision.fare, riders=decision.riders,
-                balance_after=decision.balance_after, result=decision.outcome,
+                time=now,
+                mono_ns=time.monotonic_ns(),
+                medium=presentation.medium,
+                card_number=number,
+                uid=None,
+                route=trip.route,
+                direction=trip.direction,
+                fare=decision.fare,
+                riders=decision.riders,
+                balance_after=decision.balance_after,
+                result=decision.outcome,
                 reason=decision.reason,
             )
         )
@@ -189,7 +201,10 @@ print(ready, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 def probe(script: str, data: Path, cards: int) -> tuple[float, float]:
     out = subprocess.run(
         [sys.executable, "-c", script, str(data), str(cards)],
-        check=True, capture_output=True, text=True, cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
     ).stdout.split()
     return float(out[-2]), float(out[-1])
 
@@ -197,10 +212,14 @@ def probe(script: str, data: Path, cards: int) -> tuple[float, float]:
 def memory_and_start(ours_dir: Path, bare_dir: Path, cards: int) -> None:
     ready, rss = probe(PROBE_OURS, ours_dir, cards)
     bare_ready, bare_rss = probe(PROBE_BARE, bare_dir, cards)
-    print(f"peak RSS: validator {rss:.1f} MB, bare sqlite3 process {bare_rss:.1f} MB, "
-          f"ratio {rss / bare_rss:.2f}   (target < 60 MB)")
-    print(f"ready: validator {ready * 1000:.0f} ms (imports, config, fare table, store open), "
-          f"bare sqlite3 open {bare_ready * 1000:.0f} ms   (target < 1000 ms)")
+    print(
+        f"peak RSS: validator {rss:.1f} MB, bare sqlite3 process {bare_rss:.1f} MB, "
+        f"ratio {rss / bare_rss:.2f}   (target < 60 MB)"
+    )
+    print(
+        f"ready: validator {ready * 1000:.0f} ms (imports, config, fare table, store open), "
+        f"bare sqlite3 open {bare_ready * 1000:.0f} ms   (target < 1000 ms)"
+    )
 
 
 def main() -> None:

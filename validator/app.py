@@ -52,13 +52,15 @@ def load_fare_rules(config: Config) -> tuple[FareRules, str]:
     try:
         with path.open("rb") as handle:
             raw = tomllib.load(handle)
-        return parse_fare_table(raw), json.dumps(raw, sort_keys=True, default=str)
+        return parse_fare_table(raw, source=str(path)), json.dumps(raw, sort_keys=True, default=str)
     except OSError as exc:
-        raise ConfigError(f"fare table {path} cannot be read ({exc.strerror}); check fares.file") from exc
+        raise ConfigError(
+            f"fare table {path} cannot be read ({exc.strerror}); check fares.file"
+        ) from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"fare table {path} is not valid TOML: {exc}") from exc
     except FareTableError as exc:
-        raise ConfigError(f"fare table {path}: {exc}") from exc
+        raise ConfigError(str(exc), file=path, key=exc.key_path) from exc
 
 
 def build_reader(config: Config, nfc_path: str | None = None) -> CardReader:

@@ -40,7 +40,9 @@ def short_card(card_number: str | None, uid: str | None) -> str:
 
 def run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
-    app = build_app(config, data=args.data, nfc_path=args.nfc, stream=sys.stdout, on_answer=log_answer)
+    app = build_app(
+        config, data=args.data, nfc_path=args.nfc, stream=sys.stdout, on_answer=log_answer
+    )
     stop = threading.Event()
 
     def _stop(signum: int, _frame: FrameType | None) -> None:

@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from offline_store import JournalRow, parse_cards_csv
+from offline_store import JournalCheck, JournalRow, parse_cards_csv
 from validator.app import open_store
 from validator.config import load_config, render_config
 
@@ -40,20 +40,20 @@ def journal(args: argparse.Namespace) -> int:
     return 0
 
 
-def _verify(check: object) -> int:
-    ok: bool = getattr(check, "ok")
-    rows: int = getattr(check, "rows")
-    problems: list[str] = getattr(check, "problems")
-    if ok:
-        print(f"Journal OK: {rows} rows, sequence without gaps, hash chain verifies.")
+def _verify(check: JournalCheck) -> int:
+    if check.ok:
+        print(f"Journal OK: {check.rows} rows, sequence without gaps, hash chain verifies.")
         return 0
-    print(f"Journal BROKEN: {len(problems)} problem(s) in {rows} rows:")
-    for problem in problems:
+    print(f"Journal BROKEN: {len(check.problems)} problem(s) in {check.rows} rows:")
+    for problem in check.problems:
         print(f"  {problem}")
     return 1
 
 
-HEADER = f"{'seq':>6}  {'time (UTC)':<24} {'medium':<10} {'card / uid':<20} {'fare':>5} {'balance':>8}  result"
+HEADER = (
+    f"{'seq':>6}  {'time (UTC)':<24} {'medium':<10} {'card / uid':<20} "
+    f"{'fare':>5} {'balance':>8}  result"
+)
 
 
 def _print_rows(rows: list[JournalRow], *, as_json: bool) -> None:

@@ -10,19 +10,24 @@ The demo exits 1 if any answer differs from what the script expects.
 from __future__ import annotations
 
 import argparse
+import logging
 import socket
 import sys
 import tempfile
 import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from offline_store import CardRow
 from validator.app import App, build_app
 from validator.config import Config, load_config, shipped_config
 from validator.demo_script import CARDS, SCENES, Scene
+from validator.messages import Language
 from validator.pipeline import Answer
+
+if TYPE_CHECKING:
+    from drivers.nfc import CardEmulator
 
 
 def free_udp_port() -> int:
@@ -32,14 +37,14 @@ def free_udp_port() -> int:
         return port
 
 
-def demo_config(data: Path, port: int, language: str | None) -> Config:
+def demo_config(data: Path, port: int, language: Language | None) -> Config:
     config = load_config(shipped_config("sim.toml"))
     device = replace(config.device, language=language) if language else config.device
     return replace(
         config,
         device=device,
         nfc=replace(config.nfc, path=f"udp:127.0.0.1:{port}", removal_timeout=5.0),
-        store=replace(config.store, data_dir=str(data)),
+        store=replace(config.store, data_dir=data),
     )
 
 
@@ -53,6 +58,9 @@ def run_demo(args: argparse.Namespace) -> int:
     from drivers.nfc import CardEmulator
 
     out = sys.stdout
+    if not args.verbose:
+        logging.getLogger().setLevel(logging.WARNING)
+        logging.getLogger("nfc").setLevel(logging.WARNING)
     with tempfile.TemporaryDirectory(prefix="validator-demo-") as tmp:
         port = free_udp_port()
         config = demo_config(Path(tmp), port, args.language)
@@ -66,7 +74,7 @@ def run_demo(args: argparse.Namespace) -> int:
     return _verdict(tally, out)
 
 
-def _board(app: App, emulator: object, out: TextIO) -> Tally:
+def _board(app: App, emulator: CardEmulator, out: TextIO) -> Tally:
     app.store.import_cards([CardRow(**card.row) for card in CARDS], list_version=1)
     bus = app.config.device
     print(f"Bus {bus.bus_number} · route {app.pipeline.trip.route} · validator {bus.id}", file=out)
@@ -79,15 +87,15 @@ def _board(app: App, emulator: object, out: TextIO) -> Tally:
     return tally
 
 
-def _play(app: App, emulator: object, scene: Scene) -> list[Answer]:
+def _play(app: App, emulator: CardEmulator, scene: Scene) -> list[Answer]:
     if scene.companion:
         app.pipeline.press_companion()
     card = scene.card.emulated(scene.tear_after)
-    place, remove = getattr(emulator, "place"), getattr(emulator, "remove")
+    place, remove = emulator.place, emulator.remove
     place(card)
     timer = threading.Timer(scene.hold, remove)
     timer.start()
-    answers = []
+    answers: list[Answer] = []
     while timer.is_alive() or not answers:
         answer = app.pipeline.step(timeout=0.5)
         if answer is not None:
@@ -134,4 +142,3 @@ def _verdict(tally: Tally, out: TextIO) -> int:
         return 1
     print(f"All {tally.expected} scenes answered as expected.", file=out)
     return 0
-

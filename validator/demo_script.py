@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from validator.model import Reason
+from validator.model import CardStatus, Category, Reason, Tenge
 
 
 @dataclass(frozen=True)
@@ -24,9 +24,9 @@ class DemoCard:
         return {
             "card_number": self.card_number,
             "uid": self.uid,
-            "balance": self.balance,
-            "category": self.category,
-            "status": self.status,
+            "balance": Tenge(self.balance),
+            "category": Category(self.category),
+            "status": CardStatus(self.status),
         }
 
     def emulated(self, tear_after: int | None = None) -> Any:
@@ -40,9 +40,7 @@ class DemoCard:
 
 
 AIGERIM = DemoCard("Aigerim", "classic", "04A1B2C3", "9643108000000000012", 1320)
-NURLAN = DemoCard(
-    "Nurlan", "ultralight", "04112233445566", "9643108000000000020", 500, "pensioner"
-)
+NURLAN = DemoCard("Nurlan", "ultralight", "04112233445566", "9643108000000000020", 500, "pensioner")
 DANA = DemoCard("Dana", "classic", "0A0B0C0D", "9643108000000000038", 700, "student")
 YERLAN = DemoCard("Yerlan", "classic", "1B2C3D4E", "9643108000000000046", 120)
 SAULE = DemoCard("Saule", "classic", "2C3D4E5F", "9643108000000000053", -20)
@@ -103,7 +101,7 @@ SCENES = [
         ASEL,
         Reason.READ_ERROR,
         "no charge: asked to present the card again",
-        tear_after=3,
+        tear_after=0,
     ),
     Scene("Asel taps again, properly.", ASEL, Reason.PAID, "the second tap completes normally"),
     Scene(

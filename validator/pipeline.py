@@ -50,7 +50,7 @@ class Answer:
 class PipelineSettings:
     poll_timeout: float = 0.5
     removal_timeout: float = 30.0
-    echo_window: float = 1.0  # the same card re-sensed this soon after leaving is not a new tap
+    echo_window: float = 0.5  # the same card re-sensed this soon after last seen: not a new tap
     companion_window: float = 10.0  # how long the +1 key stays armed
 
 

@@ -26,19 +26,22 @@ class PresenceTracker:
         self._clock = clock
         self._removal_timeout_ns = int(removal_timeout * NS)
         self._last_uid: str | None = None
-        self._left_at_ns = 0
+        self._last_seen_ns = 0
 
     def wait_until_gone(self, uid: str | None) -> None:
         """Block until the card has left the field (or the removal timeout passed)."""
         if uid is None:
             return
-        deadline = self._clock.monotonic_ns() + self._removal_timeout_ns
+        self._last_uid = uid
+        self._last_seen_ns = self._clock.monotonic_ns()
+        deadline = self._last_seen_ns + self._removal_timeout_ns
         while self._clock.monotonic_ns() < deadline and self._reader.still_present(uid):
+            self._last_seen_ns = self._clock.monotonic_ns()
             time.sleep(self._interval)
-        self._last_uid, self._left_at_ns = uid, self._clock.monotonic_ns()
 
     def is_echo(self, uid: str | None, window: float) -> bool:
-        """True when ``uid`` is the card that just left, seen again within ``window`` s."""
+        """True when ``uid`` is the card that just left, seen again within ``window``
+        seconds of the last moment it was seen: the reader lost it for an instant."""
         if uid is None or uid != self._last_uid:
             return False
-        return self._clock.monotonic_ns() - self._left_at_ns < int(window * NS)
+        return self._clock.monotonic_ns() - self._last_seen_ns < int(window * NS)

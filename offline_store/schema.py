@@ -1,0 +1,108 @@
+"""The database schema as an ordered list of migrations.
+
+``PRAGMA user_version`` holds the number of migrations applied. Migration *n*
+is ``MIGRATIONS[n - 1]``; new ones are appended, never edited.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlite_utils
+
+Migration = Callable[[sqlite_utils.Database], None]
+
+
+def _create_cards(db: sqlite_utils.Database) -> None:
+    db.table("cards").create(
+        {
+            "card_number": str,
+            "uid": str,
+            "status": str,
+            "category": str,
+            "balance": int,
+            "expires": str,
+            "list_version": int,
+            "last_boarding_at": str,
+            "last_boarding_route": str,
+            "last_boarding_fare": int,
+        },
+        pk="card_number",
+        not_null={"status", "category", "balance", "list_version"},
+    )
+    db.table("cards").create_index(["uid"], index_name="cards_by_uid", unique=True)
+
+
+def _create_deny_list(db: sqlite_utils.Database) -> None:
+    db.table("deny_list").create(
+        {"key": str, "reason": str, "added_at": str},
+        pk="key",
+        not_null={"reason", "added_at"},
+    )
+
+
+def _create_fare_tables(db: sqlite_utils.Database) -> None:
+    db.table("fare_tables").create(
+        {"version": int, "body": str, "signature": str, "installed_at": str},
+        pk="version",
+        not_null={"body", "installed_at"},
+    )
+
+
+def _create_journal(db: sqlite_utils.Database) -> None:
+    db.table("journal").create(
+        {
+            "seq": int,
+            "device_id": str,
+            "uuid": str,
+            "time": str,
+            "mono_ns": int,
+            "medium": str,
+            "card_number": str,
+            "uid": str,
+            "route": str,
+            "direction": str,
+            "fare": int,
+            "riders": int,
+            "balance_after": int,
+            "result": str,
+            "reason": str,
+            "prev_hash": str,
+            "hash": str,
+        },
+        pk="seq",
+        not_null={
+            "device_id",
+            "uuid",
+            "time",
+            "mono_ns",
+            "medium",
+            "route",
+            "direction",
+            "fare",
+            "riders",
+            "result",
+            "reason",
+            "prev_hash",
+            "hash",
+        },
+    )
+    db.table("journal").create_index(["card_number", "seq"], index_name="journal_by_card")
+
+
+def _create_meta(db: sqlite_utils.Database) -> None:
+    db.table("meta").create({"key": str, "value": str}, pk="key", not_null={"value"})
+
+
+def create_everything(db: sqlite_utils.Database) -> None:
+    """Migration 1: every table and index of the first release."""
+    _create_cards(db)
+    _create_deny_list(db)
+    _create_fare_tables(db)
+    _create_journal(db)
+    _create_meta(db)
+
+
+MIGRATIONS: tuple[Migration, ...] = (create_everything,)
+
+SCHEMA_VERSION = len(MIGRATIONS)
