@@ -63,6 +63,8 @@ class Reason(StrEnum):
     DAILY_CAP = "daily_cap"  # the daily cap is reached: no more charged today
     ALREADY_PAID = "already_paid"  # same card again inside the passback window
     COMPANION = "companion"  # deliberate extra rider inside the passback window
+    FIRST_RIDE = "first_ride"  # EMV card not yet known: accepted once, authorised later
+    TICKET = "ticket"  # a prepaid ticket (SMS, messenger, cash) valid on this bus
     # declined
     UNKNOWN_CARD = "unknown_card"
     BLOCKED = "blocked"
@@ -73,6 +75,13 @@ class Reason(StrEnum):
     NO_FARE = "no_fare"  # the fare table has no fare for this route and medium
     READ_ERROR = "read_error"  # the card left or answered garbage: present again
     OUT_OF_SERVICE = "out_of_service"  # the tap could not be stored
+    NOT_GENUINE = "not_genuine"  # card failed authentication: a clone or a foreign card
+    FORGED = "forged"  # a token or code whose signature, key or format is wrong
+    REPLAYED = "replayed"  # a single-use token or code presented again
+    FIRST_RIDE_USED = "first_ride_used"  # unknown bank card already rode once unconfirmed
+    TICKET_USED = "ticket_used"  # a prepaid ticket already used
+    WRONG_BUS = "wrong_bus"  # a ticket for another bus, route or time
+    NO_SHIFT = "no_shift"  # boarding is not open: no shift on this validator
 
 
 class Signal(StrEnum):
@@ -99,6 +108,10 @@ class Presentation:
     uid: str | None = None  # upper-case hex, 8 or 14 digits
     card_number: str | None = None  # 19 digits
     companion: bool = False
+    credential: bytes | None = None  # a signed token still to verify (app, QR, Bluetooth)
+    pan_token: str | None = None  # EMV: keyed HMAC of the PAN; the clear PAN stays in the reader
+    masked_pan: str | None = None  # EMV: first 6 and last 4 digits only
+    expires: date | None = None  # expiry read from the card itself (EMV, DESFire record)
 
 
 @dataclass(frozen=True, slots=True)
