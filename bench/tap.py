@@ -31,7 +31,14 @@ from offline_store import CardRow, OfflineStore, TapRecord  # noqa: E402
 from validator.app import load_fare_rules  # noqa: E402
 from validator.config import load_config, shipped_config  # noqa: E402
 from validator.decide import decide  # noqa: E402
-from validator.model import Medium, Presentation, Tenge, TripContext  # noqa: E402
+from validator.model import (  # noqa: E402
+    CardStatus,
+    Category,
+    Medium,
+    Presentation,
+    Tenge,
+    TripContext,
+)
 
 ZONE = ZoneInfo("Asia/Almaty")
 
@@ -48,8 +55,8 @@ def build_lists(ours: Path, bare: Path, cards: int) -> None:
             card_number=card_number(i),
             uid=None,
             balance=Tenge(5000),
-            category="standard",
-            status="active",
+            category=Category.STANDARD,
+            status=CardStatus.ACTIVE,
         )
         for i in range(cards)
     ]
@@ -160,7 +167,7 @@ def _print_latency(ours: list[float], bare: list[float]) -> None:
 
 
 PROBE_OURS = """
-import resource, sys, time
+import sys, time
 t0 = time.perf_counter()
 from pathlib import Path
 from validator.app import build_app
@@ -181,11 +188,12 @@ for _ in range(2000):
     n = f"9643{rng.randrange(int(sys.argv[2])):015d}"
     app.store.account(n, datetime.now(ZoneInfo("Asia/Almaty")))
 app.close()
-print(ready, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+hwm = [l for l in open("/proc/self/status") if l.startswith("VmHWM")][0].split()[1]
+print(ready, int(hwm) / 1024)
 """
 
 PROBE_BARE = """
-import resource, sqlite3, sys, time, random
+import sqlite3, sys, time, random
 t0 = time.perf_counter()
 conn = sqlite3.connect(sys.argv[1] + "/bare.db")
 conn.execute("SELECT count(*) FROM cards").fetchone()
@@ -194,7 +202,8 @@ rng = random.Random(1)
 for _ in range(2000):
     conn.execute("SELECT balance FROM cards WHERE card_number = ?",
                  (f"9643{rng.randrange(int(sys.argv[2])):015d}",)).fetchone()
-print(ready, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+hwm = [l for l in open("/proc/self/status") if l.startswith("VmHWM")][0].split()[1]
+print(ready, int(hwm) / 1024)
 """
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlite3
 import uuid
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from offline_store.hashing import GENESIS_HASH, HASHED_FIELDS, row_hash
@@ -68,7 +68,7 @@ class JournalRow:
 
     def as_dict(self) -> dict[str, object]:
         """The row as a JSON-ready mapping (the upload format)."""
-        return asdict(self)
+        return {name: getattr(self, name) for name in COLUMNS}
 
     @property
     def at(self) -> datetime:
@@ -95,26 +95,24 @@ def parse_utc(text: str) -> datetime:
 
 def build_row(tap: TapRecord, device_id: str, seq: int, prev_hash: str) -> JournalRow:
     """The next row of the chain for ``tap``; nothing is written."""
-    row = JournalRow(
-        device_id=device_id,
-        seq=seq,
-        uuid=str(uuid.uuid4()),
-        time=format_utc(tap.time),
-        mono_ns=tap.mono_ns,
-        medium=str(tap.medium.value),
-        card_number=tap.card_number,
-        uid=tap.uid.upper() if tap.uid else None,
-        route=tap.route,
-        direction=tap.direction,
-        fare=tap.fare,
-        riders=tap.riders,
-        balance_after=tap.balance_after,
-        result=str(tap.result.value),
-        reason=str(tap.reason.value),
-        prev_hash=prev_hash,
-        hash="",
-    )
-    return replace(row, hash=row_hash(row.as_dict(), prev_hash))
+    fields: dict[str, object] = {
+        "device_id": device_id,
+        "seq": seq,
+        "uuid": str(uuid.uuid4()),
+        "time": format_utc(tap.time),
+        "mono_ns": tap.mono_ns,
+        "medium": str(tap.medium.value),
+        "card_number": tap.card_number,
+        "uid": tap.uid.upper() if tap.uid else None,
+        "route": tap.route,
+        "direction": tap.direction,
+        "fare": tap.fare,
+        "riders": tap.riders,
+        "balance_after": tap.balance_after,
+        "result": str(tap.result.value),
+        "reason": str(tap.reason.value),
+    }
+    return JournalRow(**fields, prev_hash=prev_hash, hash=row_hash(fields, prev_hash))  # type: ignore[arg-type]
 
 
 def insert_row(conn: sqlite3.Connection, row: JournalRow) -> None:
