@@ -10,6 +10,7 @@ from pathlib import Path
 
 from offline_store import CardImportError, StoreUnavailable
 from validator.config import EX_CONFIG, ConfigError
+from validator.model import Category
 
 EX_DATAERR = 65
 EX_UNAVAILABLE = 69
@@ -72,11 +73,19 @@ def _add_emulate(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
 
     p = sub.add_parser("emulate", help="emulate a card over nfcpy's UDP device (bench testing)")
     what = p.add_subparsers(dest="emulate_command", required=True, metavar="WHAT")
-    card = what.add_parser("card", help="hold an emulated card in the field")
-    card.add_argument("--uid", required=True, metavar="HEX", help="4- or 7-byte UID in hex")
-    card.add_argument("--kind", choices=["classic", "ultralight"], default="classic")
+    card = what.add_parser("card", help="hold an emulated card or phone in the field")
+    card.add_argument("--kind", choices=cmd_emulate.KINDS, default="classic")
+    card.add_argument("--uid", metavar="HEX", help="4- or 7-byte UID in hex (emv, app: random)")
     card.add_argument("--nfc", default="udp:127.0.0.1:54321", metavar="udp:HOST:PORT")
     card.add_argument("--hold", type=float, metavar="SECONDS", help="take it away after this")
+    desfire = card.add_argument_group("desfire")
+    desfire.add_argument("--master-key-file", type=Path, metavar="FILE", help="DESFire master key")
+    desfire.add_argument("--card-number", metavar="DIGITS", help="19-digit card number")
+    desfire.add_argument("--category", choices=[c.value for c in Category], default="standard")
+    desfire.add_argument("--expires", metavar="YYYY-MM-DD", help="default: three years on")
+    desfire.add_argument("--clone", action="store_true", help="the UID only, no application")
+    card.add_argument("--emv-file", metavar="FILE.json", help="emv: the card's description")
+    card.add_argument("--token", metavar="HEX|KZT1:...", help="app: the phone's token")
     card.set_defaults(handler=cmd_emulate.emulate_card)
 
 
@@ -89,6 +98,20 @@ def _add_config(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     p.set_defaults(handler=cmd_store.show_config)
 
 
+def _add_depot(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from validator import cmd_depot
+
+    p = sub.add_parser("provision", help="write this unit's config and keys (depot)")
+    cmd_depot.add_provision_arguments(p)
+    p.set_defaults(handler=cmd_depot.provision)
+    p = sub.add_parser("selftest", help="check every part; exit 0 if the unit may go on a bus")
+    cmd_depot.add_selftest_arguments(p)
+    p.set_defaults(handler=cmd_depot.selftest)
+    p = sub.add_parser("diag", help="bundle logs, masked config, versions and store health")
+    cmd_depot.add_diag_arguments(p)
+    p.set_defaults(handler=cmd_depot.diag)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="validator",
@@ -98,7 +121,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging on stderr")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for add in (_add_run, _add_demo, _add_cards, _add_journal, _add_emulate, _add_config):
+    for add in (
+        _add_run,
+        _add_demo,
+        _add_cards,
+        _add_journal,
+        _add_emulate,
+        _add_config,
+        _add_depot,
+    ):
         add(sub)
     return parser
 

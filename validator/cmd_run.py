@@ -3,15 +3,27 @@
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import logging
+import os
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from types import FrameType
+from typing import Literal
 
-from validator.app import build_app
+from validator.app import App, build_app
 from validator.config import load_config
 from validator.pipeline import Answer
+from validator.sdnotify import Notifier
+from validator.watchdog import (
+    Health,
+    Watchdog,
+    out_of_service_status,
+    ready_status,
+    watchdog_interval,
+)
 
 log = logging.getLogger("validator")
 
@@ -43,14 +55,10 @@ def run(args: argparse.Namespace) -> int:
     app = build_app(
         config, data=args.data, nfc_path=args.nfc, stream=sys.stdout, on_answer=log_answer
     )
-    stop = threading.Event()
-
-    def _stop(signum: int, _frame: FrameType | None) -> None:
-        log.info("Stopping on %s", signal.Signals(signum).name)
-        stop.set()
-
-    signal.signal(signal.SIGTERM, _stop)
-    signal.signal(signal.SIGINT, _stop)
+    stop = _stop_on_signals()
+    faulthandler.enable()  # a watchdog SIGABRT dumps every thread's stack to the journal
+    notifier = Notifier.from_environment(os.environ)
+    watchdog = Watchdog(notifier, watchdog_interval(os.environ, os.getpid()), _health(app))
     log.info(
         "Validator %s ready: bus %s, route %s, %d cards in the list",
         config.device.id,
@@ -59,7 +67,40 @@ def run(args: argparse.Namespace) -> int:
         app.store.card_count(),
     )
     try:
-        app.pipeline.run(stop)
+        with watchdog.running():
+            watchdog.ready()
+            app.pipeline.run(stop, heartbeat=watchdog.beat)
     finally:
+        notifier.stopping()
         app.close()
     return 0
+
+
+def _stop_on_signals() -> threading.Event:
+    stop = threading.Event()
+
+    def _stop(signum: int, _frame: FrameType | None) -> None:
+        log.info("Stopping on %s", signal.Signals(signum).name)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    return stop
+
+
+def _health(app: App) -> Callable[[], Health]:
+    """What systemd's STATUS= says. A storage fault keeps the watchdog fed: the
+    loop is alive and recovers by itself once the disk is back; a restart would
+    not free the disk. A wedged loop stops beating, and that stops the pings."""
+    cards = app.store.card_count()
+    ledger: Literal["offline", "not configured"] = (
+        "offline" if app.config.ledger.url else "not configured"
+    )
+
+    def health() -> Health:
+        fault = app.pipeline.fault
+        if fault is not None:
+            return Health(True, out_of_service_status(fault))
+        return Health(True, ready_status(app.pipeline.trip.route, cards, ledger))
+
+    return health
