@@ -6,7 +6,7 @@ from offline_store.card_import import CardRow, parse_cards_csv
 from offline_store.db import wal_reset_bug
 from offline_store.errors import CardImportError, StoreUnavailable
 from offline_store.hashing import GENESIS_HASH, row_hash
-from offline_store.journal import JournalCheck, JournalRow, TapRecord
+from offline_store.journal import JournalCheck, JournalRow, TapRecord, TokenUse
 from offline_store.store import OfflineStore, StoreHealth
 
 __all__ = [
@@ -19,6 +19,7 @@ __all__ = [
     "StoreHealth",
     "StoreUnavailable",
     "TapRecord",
+    "TokenUse",
     "parse_cards_csv",
     "row_hash",
     "wal_reset_bug",

@@ -13,18 +13,36 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from offline_store.hashing import GENESIS_HASH, HASHED_FIELDS, row_hash
+from offline_store.hashing import (
+    GENESIS_HASH,
+    HASHED_FIELDS,
+    OPTIONAL_HASHED_FIELDS,
+    row_hash,
+)
 from validator.model import Medium, Outcome, Reason, is_aware
 
-COLUMNS: tuple[str, ...] = (*HASHED_FIELDS, "prev_hash", "hash")
+COLUMNS: tuple[str, ...] = (*HASHED_FIELDS, "prev_hash", "hash", *OPTIONAL_HASHED_FIELDS)
 _SELECT = f"SELECT {', '.join(COLUMNS)} FROM journal"
 _INSERT = f"INSERT INTO journal ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
 MAX_PROBLEMS = 100
 
 
 @dataclass(frozen=True, slots=True)
+class TokenUse:
+    """A single-use token spent by a tap: the replay cache keeps its id until
+    ``keep_until`` (its expiry plus the clock leeway), in the tap's transaction."""
+
+    token_id: bytes
+    keep_until: datetime  # timezone-aware
+
+
+@dataclass(frozen=True, slots=True)
 class TapRecord:
-    """What happened at one tap, as the pipeline hands it to the store."""
+    """What happened at one tap, as the pipeline hands it to the store.
+
+    ``pan_token`` and ``masked_pan`` are set for bank cards only (never the
+    clear PAN); ``token_use`` when the tap spent a single-use token.
+    """
 
     time: datetime  # timezone-aware
     mono_ns: int
@@ -38,6 +56,9 @@ class TapRecord:
     balance_after: int | None
     result: Outcome
     reason: Reason
+    pan_token: str | None = None
+    masked_pan: str | None = None
+    token_use: TokenUse | None = None
 
     def __post_init__(self) -> None:
         if not is_aware(self.time):
@@ -65,10 +86,17 @@ class JournalRow:
     reason: str
     prev_hash: str
     hash: str
+    pan_token: str | None = None  # bank cards only: HMAC of the PAN under the fleet key
+    masked_pan: str | None = None  # bank cards only: first 6 and last 4 digits
 
     def as_dict(self) -> dict[str, object]:
-        """The row as a JSON-ready mapping (the upload format)."""
-        return {name: getattr(self, name) for name in COLUMNS}
+        """The row as a JSON-ready mapping (the upload format); the bank-card
+        fields appear only on rows that have them."""
+        row = {name: getattr(self, name) for name in COLUMNS}
+        for name in OPTIONAL_HASHED_FIELDS:
+            if row[name] is None:
+                del row[name]
+        return row
 
     @property
     def at(self) -> datetime:
@@ -111,6 +139,8 @@ def build_row(tap: TapRecord, device_id: str, seq: int, prev_hash: str) -> Journ
         "balance_after": tap.balance_after,
         "result": str(tap.result.value),
         "reason": str(tap.reason.value),
+        "pan_token": tap.pan_token,
+        "masked_pan": tap.masked_pan,
     }
     return JournalRow(**fields, prev_hash=prev_hash, hash=row_hash(fields, prev_hash))  # type: ignore[arg-type]
 

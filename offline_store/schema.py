@@ -69,6 +69,8 @@ def _create_journal(db: sqlite_utils.Database) -> None:
             "reason": str,
             "prev_hash": str,
             "hash": str,
+            "pan_token": str,
+            "masked_pan": str,
         },
         pk="seq",
         not_null={
@@ -88,6 +90,27 @@ def _create_journal(db: sqlite_utils.Database) -> None:
         },
     )
     db.table("journal").create_index(["card_number", "seq"], index_name="journal_by_card")
+    db.table("journal").create_index(["pan_token", "seq"], index_name="journal_by_pan_token")
+
+
+def _create_used_tokens(db: sqlite_utils.Database) -> None:
+    """The replay cache: single-use token ids (hex) spent here, kept until
+    their expiry plus the clock leeway; ``seq`` is the journal row that spent it."""
+    db.table("used_tokens").create(
+        {"token_id": str, "keep_until": str, "seq": int},
+        pk="token_id",
+        not_null={"keep_until", "seq"},
+    )
+    db.table("used_tokens").create_index(["keep_until"], index_name="used_tokens_by_expiry")
+
+
+def _create_emv_tokens(db: sqlite_utils.Database) -> None:
+    """Bank cards by PAN token: the last first ride taken here without
+    confirmation, and when the ledger confirmed the card (deferred authorisation)."""
+    db.table("emv_tokens").create(
+        {"pan_token": str, "first_ride_at": str, "confirmed_at": str},
+        pk="pan_token",
+    )
 
 
 def _create_meta(db: sqlite_utils.Database) -> None:
@@ -100,9 +123,33 @@ def create_everything(db: sqlite_utils.Database) -> None:
     _create_deny_list(db)
     _create_fare_tables(db)
     _create_journal(db)
+    _create_used_tokens(db)
+    _create_emv_tokens(db)
     _create_meta(db)
 
 
-MIGRATIONS: tuple[Migration, ...] = (create_everything,)
+def create_tickets(db: sqlite_utils.Database) -> None:
+    """Migration 2: the SMS and messenger tickets the ledger sold for this bus,
+    as sync received them (``id`` is the ledger's; contacts arrive masked)."""
+    db.table("tickets").create(
+        {
+            "id": int,
+            "code": str,
+            "channel": str,
+            "contact": str,
+            "route": str,
+            "fare": int,
+            "sold_at": str,
+            "valid_until": str,
+            "received_at": str,
+        },
+        pk="id",
+        not_null={"code", "route", "fare", "valid_until", "received_at"},
+    )
+    db.table("tickets").create_index(["code"], index_name="tickets_by_code", unique=True)
+    db.table("tickets").create_index(["valid_until"], index_name="tickets_by_expiry")
+
+
+MIGRATIONS: tuple[Migration, ...] = (create_everything, create_tickets)
 
 SCHEMA_VERSION = len(MIGRATIONS)

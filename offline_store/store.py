@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Self
 
-from offline_store import accounts, cards
+from offline_store import accounts, cards, emv_history, replay_cache
 from offline_store.card_import import CardRow
 from offline_store.db import (
     Connection,
@@ -36,7 +36,9 @@ from offline_store.journal import (
     read_rows,
     verify_rows,
 )
-from validator.model import Account
+from offline_store.ledger_side import LedgerSide
+from validator.emv_risk import EmvHistory
+from validator.model import Account, Reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +98,21 @@ class OfflineStore:
         with self._db.reading() as conn:
             return accounts.load_account(conn, card_number, now, self._watermark)
 
+    def emv_history(self, pan_token: str, now: datetime) -> EmvHistory:
+        """What this validator knows about a bank card, by its PAN token."""
+        with self._db.reading() as conn:
+            return emv_history.load_history(conn, pan_token, now)
+
+    def token_used(self, token_id: bytes) -> bool:
+        """True when this single-use token id was spent here and is still remembered."""
+        with self._db.reading() as conn:
+            return replay_cache.is_used(conn, token_id)
+
+    @property
+    def used_tokens(self) -> Container[bytes]:
+        """The replay cache as a container: ``token_id in store.used_tokens``."""
+        return _UsedTokens(self)
+
     def is_denied(self, key: str) -> bool:
         """True when a card number or token is on the deny list."""
         with self._db.reading() as conn:
@@ -109,6 +126,7 @@ class OfflineStore:
             try:
                 with self._db.writing() as conn:
                     insert_row(conn, row)
+                    _note_side_effects(conn, tap, row.seq)
             except BaseException:
                 self._tail = None  # the commit may or may not have landed: re-read
                 raise
@@ -159,9 +177,23 @@ class OfflineStore:
         self._list_version = list_version
         return count
 
+    @property
+    def ledger(self) -> LedgerSide:
+        """What sync reads and writes: lists, upload mark, backlog, status, tickets."""
+        return LedgerSide(self._db, self)
+
+    def _lists_applied(self, version: int, watermark: int) -> None:
+        """Called by ``LedgerSide.apply_list`` inside its transaction, under the lock."""
+        self._list_version, self._watermark = version, watermark
+
     def card_count(self) -> int:
         with self._db.reading() as conn:
             return cards.card_count(conn)
+
+    def confirm_emv(self, pan_tokens: Iterable[str], now: datetime) -> None:
+        """The ledger authorised these bank cards: they pay without first-ride limits."""
+        with self._db.writing() as conn:
+            emv_history.confirm(conn, pan_tokens, now)
 
     def deny(self, key: str, reason: str, now: datetime) -> None:
         """Put a card number or token on the deny list."""
@@ -229,6 +261,23 @@ class OfflineStore:
         trace: TracebackType | None,
     ) -> None:
         self.close()
+
+
+class _UsedTokens:
+    def __init__(self, store: OfflineStore) -> None:
+        self._store = store
+
+    def __contains__(self, token_id: object) -> bool:
+        return isinstance(token_id, bytes) and self._store.token_used(token_id)
+
+
+def _note_side_effects(conn: sqlite3.Connection, tap: TapRecord, seq: int) -> None:
+    """What a tap changes beside its journal row, in the row's transaction: a
+    spent single-use token, a bank card's first ride on trust."""
+    if tap.token_use is not None:
+        replay_cache.remember(conn, tap.token_use, seq, tap.time)
+    if tap.reason is Reason.FIRST_RIDE and tap.pan_token is not None:
+        emv_history.note_first_ride(conn, tap.pan_token, tap.time)
 
 
 def _claim(conn: sqlite3.Connection, device_id: str, path: Path) -> None:

@@ -38,7 +38,7 @@ class RecordingApplet:
         return b"\x6a\x82"
 
 
-def echo_what_the_card_said(exchange: Exchange, selected: bytes) -> ReadFailure:
+def echo_what_the_card_said(exchange: Exchange, selected: bytes, uid: bytes) -> ReadFailure:
     answer = exchange(GET_DATA + bytes(70))  # longer than one 64-byte frame
     return ReadFailure(ReadProblem.UNSUPPORTED, f"{selected.hex()} {answer.hex()}")
 
@@ -110,9 +110,9 @@ def test_an_iso_dep_card_held_in_the_field_stays_present(
     assert reader.still_present("04112233445566")
 
 
-def read_as_app(exchange: Exchange, selected: bytes) -> CardRead:
+def read_as_app(exchange: Exchange, selected: bytes, uid: bytes) -> CardRead:
     return CardRead(Presentation(Medium.APP_NFC, card_number="1" * 19))
 
 
-def fail_test(exchange: Exchange, selected: bytes) -> CardRead:
+def fail_test(exchange: Exchange, selected: bytes, uid: bytes) -> CardRead:
     raise AssertionError("the card refused this application's SELECT")

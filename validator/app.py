@@ -17,6 +17,7 @@ from offline_store import OfflineStore
 from validator.clock import SystemClock
 from validator.config import Config, ConfigError, fares_path
 from validator.fares import FareRules, FareTableError, parse_fare_table
+from validator.media_keys import MediaKeys, load_media_keys, media_policy, secure_media_setup
 from validator.model import TripContext
 from validator.pipeline import Answer, Pipeline, PipelineSettings
 from validator.ports import CardReader, Feedback
@@ -63,16 +64,25 @@ def load_fare_rules(config: Config) -> tuple[FareRules, str]:
         raise ConfigError(str(exc), file=path, key=exc.key_path) from exc
 
 
-def build_reader(config: Config, nfc_path: str | None = None) -> CardReader:
-    """The NFC backend named in the config; a device that will not open raises."""
+def build_reader(
+    config: Config, nfc_path: str | None = None, keys: MediaKeys | None = None
+) -> CardReader:
+    """The NFC backend named in the config, taking the secure media whose keys
+    are configured; a device that will not open raises."""
     backend = config.nfc.backend
     if backend == "none":
         from drivers.nfc import NoReader
 
         return NoReader()
     from drivers.nfc import NfcpyReader
+    from drivers.nfc.secure_media import secure_media_applications
 
-    return NfcpyReader.open(nfc_path or config.nfc.path, poll_timeout=config.nfc.poll_timeout)
+    setup = secure_media_setup(config, keys or load_media_keys(config.security))
+    return NfcpyReader.open(
+        nfc_path or config.nfc.path,
+        poll_timeout=config.nfc.poll_timeout,
+        applications=secure_media_applications(setup),
+    )
 
 
 def build_feedback(config: Config, stream: TextIO) -> Feedback:
@@ -91,21 +101,25 @@ def build_app(
 ) -> App:
     """Open every part in an order that leaves nothing half-open on failure."""
     rules, body = load_fare_rules(config)
+    keys = load_media_keys(config.security)
     store = open_store(config, data)
     try:
         _install_fare_table(store, rules, body)
         feedback = build_feedback(config, stream)
-        reader = _open_reader_or_close(config, nfc_path, feedback)
+        reader = _open_reader_or_close(config, nfc_path, feedback, keys)
     except BaseException:
         store.close()
         raise
     pipeline = _pipeline(config, reader, store, feedback, rules, on_answer)
+    pipeline.media = media_policy(config, keys)
     return App(config, store, reader, feedback, pipeline)
 
 
-def _open_reader_or_close(config: Config, nfc_path: str | None, feedback: Feedback) -> CardReader:
+def _open_reader_or_close(
+    config: Config, nfc_path: str | None, feedback: Feedback, keys: MediaKeys
+) -> CardReader:
     try:
-        return build_reader(config, nfc_path)
+        return build_reader(config, nfc_path, keys)
     except BaseException:
         feedback.close()
         raise

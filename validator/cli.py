@@ -112,6 +112,43 @@ def _add_depot(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.set_defaults(handler=cmd_depot.diag)
 
 
+def _add_sync(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from validator import cmd_enroll, cmd_sync
+
+    p = sub.add_parser("enroll", help="register this unit with the ledger; pin the ledger's key")
+    p.add_argument("--ledger", metavar="URL", help="the ledger's address (default: ledger.url)")
+    p.add_argument("--code", required=True, metavar="CODE", help="one-time enrollment code")
+    _store_options(p)
+    p.set_defaults(handler=cmd_enroll.enroll)
+    p = sub.add_parser("sync", help="sync with the ledger now (upload taps, take the lists)")
+    p.add_argument("--once", action="store_true", required=True, help="one full sync, then exit")
+    _store_options(p)
+    p.set_defaults(handler=cmd_sync.sync_once)
+    p = sub.add_parser("status", help="online or not, backlog, list version and age, clock")
+    p.add_argument("--json", action="store_true", help="as one JSON object")
+    _store_options(p)
+    p.set_defaults(handler=cmd_sync.status)
+
+
+def _add_ledger(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from validator import cmd_sync
+
+    p = sub.add_parser("ledger", help="the reference central ledger (HTTP server)")
+    what = p.add_subparsers(dest="ledger_command", required=True, metavar="COMMAND")
+    serve = what.add_parser("serve", help="run the ledger's HTTP server")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8700)
+    what.add_parser("admin-token", help="print the admin bearer token")
+    code = what.add_parser("enrollment-code", help="make a one-time enrollment code for a bus")
+    code.add_argument("bus_number", metavar="BUS")
+    for command in what.choices.values():
+        command.add_argument(
+            "--data", dest="ledger_data", type=Path, default=Path("ledger-data"), metavar="DIR",
+            help="the ledger's data directory (default: ./ledger-data)",
+        )  # fmt: skip
+        command.set_defaults(handler=cmd_sync.ledger_command)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="validator",
@@ -129,6 +166,8 @@ def build_parser() -> argparse.ArgumentParser:
         _add_emulate,
         _add_config,
         _add_depot,
+        _add_sync,
+        _add_ledger,
     ):
         add(sub)
     return parser

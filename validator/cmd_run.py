@@ -11,11 +11,12 @@ import sys
 import threading
 from collections.abc import Callable
 from types import FrameType
-from typing import Literal
+from typing import TYPE_CHECKING
 
 from validator.app import App, build_app
 from validator.config import load_config
 from validator.pipeline import Answer
+from validator.run_sync import ledger_state, start_sync, stop_sync
 from validator.sdnotify import Notifier
 from validator.watchdog import (
     Health,
@@ -24,6 +25,9 @@ from validator.watchdog import (
     ready_status,
     watchdog_interval,
 )
+
+if TYPE_CHECKING:
+    from sync import SyncService
 
 log = logging.getLogger("validator")
 
@@ -58,7 +62,8 @@ def run(args: argparse.Namespace) -> int:
     stop = _stop_on_signals()
     faulthandler.enable()  # a watchdog SIGABRT dumps every thread's stack to the journal
     notifier = Notifier.from_environment(os.environ)
-    watchdog = Watchdog(notifier, watchdog_interval(os.environ, os.getpid()), _health(app))
+    sync = start_sync(app, args.data)
+    watchdog = Watchdog(notifier, watchdog_interval(os.environ, os.getpid()), _health(app, sync))
     log.info(
         "Validator %s ready: bus %s, route %s, %d cards in the list",
         config.device.id,
@@ -72,6 +77,7 @@ def run(args: argparse.Namespace) -> int:
             app.pipeline.run(stop, heartbeat=watchdog.beat)
     finally:
         notifier.stopping()
+        stop_sync(sync)
         app.close()
     return 0
 
@@ -88,19 +94,17 @@ def _stop_on_signals() -> threading.Event:
     return stop
 
 
-def _health(app: App) -> Callable[[], Health]:
+def _health(app: App, sync: SyncService | None = None) -> Callable[[], Health]:
     """What systemd's STATUS= says. A storage fault keeps the watchdog fed: the
     loop is alive and recovers by itself once the disk is back; a restart would
     not free the disk. A wedged loop stops beating, and that stops the pings."""
     cards = app.store.card_count()
-    ledger: Literal["offline", "not configured"] = (
-        "offline" if app.config.ledger.url else "not configured"
-    )
 
     def health() -> Health:
         fault = app.pipeline.fault
         if fault is not None:
             return Health(True, out_of_service_status(fault))
+        ledger = ledger_state(app, sync)
         return Health(True, ready_status(app.pipeline.trip.route, cards, ledger))
 
     return health

@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import json
 import tomllib
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Literal, get_args
 
@@ -21,13 +21,17 @@ __all__ = [
     "EX_CONFIG",
     "Config",
     "ConfigError",
+    "DesfireConfig",
     "DeviceConfig",
+    "EmvConfig",
     "FaresConfig",
     "FeedbackConfig",
     "LedgerConfig",
     "NfcConfig",
     "RouteConfig",
+    "SecurityConfig",
     "StoreConfig",
+    "SyncConfig",
     "fares_path",
     "load_config",
     "render_config",
@@ -41,6 +45,7 @@ NfcBackend = Literal["nfcpy", "none"]
 FeedbackBackend = Literal["gpio", "recording"]
 DisplayKind = Literal["terminal", "none"]
 Direction = Literal["forward", "backward"]
+DegradedPolicyName = Literal["decline_unknown", "cap_credit"]
 
 _SECRET_WORDS = ("key", "secret", "token", "password", "pin")
 _MASK = "********"
@@ -100,6 +105,47 @@ class LedgerConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class SecurityConfig:
+    """Key files of the secure media; None ("" in TOML) leaves that medium off."""
+
+    desfire_master_key_file: Path | None = field(metadata=_key(schema.optional_file()))
+    fleet_key_file: Path | None = field(metadata=_key(schema.optional_file()))
+    ledger_keys_file: Path | None = field(metadata=_key(schema.optional_file()))
+    token_leeway: int = field(metadata=_key(schema.whole(0, 3600)))
+
+
+@dataclass(frozen=True, slots=True)
+class DesfireConfig:
+    """The DESFire card profile (docs/desfire.md)."""
+
+    aid: str = field(metadata=_key(schema.hex_text(3, 3)))
+    key_no: int = field(metadata=_key(schema.whole(0, 13)))
+    file_no: int = field(metadata=_key(schema.whole(0, 31)))
+    record_length: int = field(metadata=_key(schema.whole(16, 256)))
+    system_identifier: str = field(metadata=_key(schema.hex_text(0, 21)))
+
+
+@dataclass(frozen=True, slots=True)
+class EmvConfig:
+    first_ride_hours: float = field(metadata=_key(schema.hours()))
+
+
+@dataclass(frozen=True, slots=True)
+class SyncConfig:
+    """The sync loop with the ledger (sync/) and the degraded policy."""
+
+    interval: float = field(metadata=_key(schema.seconds()))
+    batch_size: int = field(metadata=_key(schema.whole(1, 10_000)))
+    backoff_cap: float = field(metadata=_key(schema.seconds()))
+    max_list_age: float = field(metadata=_key(schema.hours()))
+    degraded_policy: DegradedPolicyName = field(
+        metadata=_key(schema.choice(get_args(DegradedPolicyName)))
+    )
+    clock_tolerance: float = field(metadata=_key(schema.seconds()))
+    device_key_file: Path | None = field(metadata=_key(schema.optional_file()))
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     device: DeviceConfig
     route: RouteConfig
@@ -108,6 +154,10 @@ class Config:
     store: StoreConfig
     fares: FaresConfig
     ledger: LedgerConfig
+    security: SecurityConfig
+    desfire: DesfireConfig
+    emv: EmvConfig
+    sync: SyncConfig
     source: Path | None = None  # the unit's file; None when only defaults
 
 
@@ -119,6 +169,10 @@ _SECTIONS: dict[str, type[Any]] = {
     "store": StoreConfig,
     "fares": FaresConfig,
     "ledger": LedgerConfig,
+    "security": SecurityConfig,
+    "desfire": DesfireConfig,
+    "emv": EmvConfig,
+    "sync": SyncConfig,
 }
 
 
@@ -271,7 +325,19 @@ def _build(layers: list[_Layer], source: Path | None) -> Config:
     _check_distinct_pins(merged["feedback"], origin)
     sections = {name: _SECTIONS[name](**values) for name, values in merged.items()}
     fares = FaresConfig(file=merged["fares"]["file"], set_in=origin["fares.file"].parent)
-    return Config(**(sections | {"fares": fares}), source=source)
+    security = _resolve_files(sections["security"], origin)
+    return Config(**(sections | {"fares": fares, "security": security}), source=source)
+
+
+def _resolve_files(security: SecurityConfig, origin: dict[str, Path]) -> SecurityConfig:
+    """Relative key file paths are relative to the config file that names them
+    (``/etc/validator/unit.toml`` keeps its keys beside it)."""
+    changes = {}
+    for name in ("desfire_master_key_file", "fleet_key_file", "ledger_keys_file"):
+        path = getattr(security, name)
+        if path is not None and not path.is_absolute():
+            changes[name] = (origin[f"security.{name}"].parent / path).absolute()
+    return replace(security, **changes)
 
 
 def _check_complete(merged: _Values, defaults: Path) -> None:
@@ -320,7 +386,7 @@ def _toml_value(name: str, value: object) -> str:
         return "true" if value else "false"
     if isinstance(value, int | float):
         return repr(value)
-    text = str(value)
-    if text and any(word in name for word in _SECRET_WORDS):
+    text = "" if value is None else str(value)
+    if text and isinstance(value, str) and any(word in name for word in _SECRET_WORDS):
         text = _MASK
     return json.dumps(text, ensure_ascii=False)

@@ -17,12 +17,16 @@ __all__ = [
     "Parser",
     "choice",
     "directory",
+    "hex_text",
+    "hours",
     "nfc_path",
+    "optional_file",
     "pin",
     "seconds",
     "text",
     "timezone",
     "url",
+    "whole",
 ]
 
 Parser = Callable[[object], Any]
@@ -130,5 +134,53 @@ def nfc_path() -> Parser:
 def directory() -> Parser:
     def parse(value: object) -> Path:
         return Path(text()(value)).absolute()
+
+    return parse
+
+
+def whole(low: int, high: int) -> Parser:
+    def parse(value: object) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise Invalid(f"must be a whole number {low}..{high}, got {shown(value)}")
+        return value
+
+    return parse
+
+
+def hours() -> Parser:
+    def parse(value: object) -> float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise Invalid(f"must be a number of hours, got {shown(value)}")
+        if not 0 < value < float("inf"):
+            raise Invalid(f"must be a number of hours above 0, got {shown(value)}")
+        return float(value)
+
+    return parse
+
+
+def hex_text(min_bytes: int, max_bytes: int) -> Parser:
+    """Hex digits in quotes, ``min_bytes``..``max_bytes`` bytes; returned upper-case."""
+
+    def parse(value: object) -> str:
+        digits = text()(value).strip()
+        try:
+            size = len(bytes.fromhex(digits))
+        except ValueError:
+            size = -1
+        if size < min_bytes or size > max_bytes or " " in digits:
+            what = f"{min_bytes}" if min_bytes == max_bytes else f"{min_bytes} to {max_bytes}"
+            raise Invalid(f'must be {what} bytes of hex digits (e.g. "4B5A01"), got {shown(value)}')
+        return str(digits.upper())
+
+    return parse
+
+
+def optional_file() -> Parser:
+    """A file path in quotes, or "" for none; a relative path is resolved
+    against the config file that names it (see ``config._resolve_files``)."""
+
+    def parse(value: object) -> Path | None:
+        name = text(empty_ok=True)(value)
+        return Path(name) if name.strip() else None
 
     return parse

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, TextIO
 from offline_store import CardRow
 from validator.app import App, build_app
 from validator.config import Config, load_config, shipped_config
+from validator.demo_media import DemoKeys, make_demo_keys
 from validator.demo_script import CARDS, SCENES, Scene
 from validator.messages import Language
 from validator.pipeline import Answer
@@ -37,7 +38,7 @@ def free_udp_port() -> int:
         return port
 
 
-def demo_config(data: Path, port: int, language: Language | None) -> Config:
+def demo_config(data: Path, port: int, language: Language | None, keys: DemoKeys) -> Config:
     config = load_config(shipped_config("sim.toml"))
     device = replace(config.device, language=language) if language else config.device
     return replace(
@@ -45,6 +46,7 @@ def demo_config(data: Path, port: int, language: Language | None) -> Config:
         device=device,
         nfc=replace(config.nfc, path=f"udp:127.0.0.1:{port}", removal_timeout=5.0),
         store=replace(config.store, data_dir=data),
+        security=keys.security(config.security),
     )
 
 
@@ -63,18 +65,19 @@ def run_demo(args: argparse.Namespace) -> int:
         logging.getLogger("nfc").setLevel(logging.WARNING)
     with tempfile.TemporaryDirectory(prefix="validator-demo-") as tmp:
         port = free_udp_port()
-        config = demo_config(Path(tmp), port, args.language)
+        keys = make_demo_keys(Path(tmp) / "keys")
+        config = demo_config(Path(tmp), port, args.language, keys)
         with CardEmulator("127.0.0.1", port) as emulator:
             app = build_app(config, stream=out)
             try:
-                tally = _board(app, emulator, out)
+                tally = _board(app, emulator, keys, out)
                 _epilogue(app, out)
             finally:
                 app.close()
     return _verdict(tally, out)
 
 
-def _board(app: App, emulator: CardEmulator, out: TextIO) -> Tally:
+def _board(app: App, emulator: CardEmulator, keys: DemoKeys, out: TextIO) -> Tally:
     app.store.import_cards([CardRow(**card.row) for card in CARDS], list_version=1)
     bus = app.config.device
     print(f"Bus {bus.bus_number} · route {app.pipeline.trip.route} · validator {bus.id}", file=out)
@@ -82,15 +85,15 @@ def _board(app: App, emulator: CardEmulator, out: TextIO) -> Tally:
     tally = Tally()
     for number, scene in enumerate(SCENES, start=1):
         print(f"{number}. {scene.story}", file=out)
-        answers = _play(app, emulator, scene)
+        answers = _play(app, emulator, scene, keys)
         _report(answers, scene, out, tally)
     return tally
 
 
-def _play(app: App, emulator: CardEmulator, scene: Scene) -> list[Answer]:
+def _play(app: App, emulator: CardEmulator, scene: Scene, keys: DemoKeys) -> list[Answer]:
     if scene.companion:
         app.pipeline.press_companion()
-    card = scene.card.emulated(scene.tear_after)
+    card = scene.card.emulated(keys, scene.tear_after)
     place, remove = emulator.place, emulator.remove
     place(card)
     timer = threading.Timer(scene.hold, remove)
@@ -122,7 +125,8 @@ def _report(answers: list[Answer], scene: Scene, out: TextIO, tally: Tally) -> N
 def _driver_line(answer: Answer) -> str:
     row, decision = answer.row, answer.decision
     seq = f"#{row.seq}" if row is not None else "not stored"
-    who = answer.card_number or f"uid {answer.uid}"
+    masked_pan = row.masked_pan if row is not None else None
+    who = answer.card_number or masked_pan or f"uid {answer.uid}"
     balance = "" if decision.balance_after is None else f", balance {decision.balance_after}"
     return (
         f"{seq} {answer.medium.value} {who}: {decision.outcome.value} "

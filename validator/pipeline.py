@@ -14,11 +14,11 @@ from datetime import datetime
 
 from offline_store import JournalRow, OfflineStore, StoreUnavailable, TapRecord
 from validator.clock import Clock
-from validator.decide import decide
 from validator.fares import FareRules
+from validator.judge import MediaPolicy, Verdict, judge
+from validator.list_policy import ListMode, restrict
 from validator.messages import Language, passenger_line
 from validator.model import (
-    Account,
     Decision,
     Medium,
     Outcome,
@@ -26,7 +26,7 @@ from validator.model import (
     Reason,
     TripContext,
 )
-from validator.ports import CardRead, CardReader, Feedback, ReadFailure
+from validator.ports import CardRead, CardReader, Feedback, ReadFailure, ReadProblem
 from validator.presence import PresenceTracker
 
 log = logging.getLogger("validator.pipeline")
@@ -66,14 +66,17 @@ class Pipeline:
         clock: Clock,
         settings: PipelineSettings = PipelineSettings(),
         on_answer: Callable[[Answer], None] | None = None,
+        media: MediaPolicy | None = None,
     ) -> None:
         self._reader, self._store, self._feedback = reader, store, feedback
+        self.media = media or MediaPolicy()  # keys and limits of the secure media
         self._rules, self.trip, self._language = rules, trip, language
         self._clock, self._settings, self._on_answer = clock, settings, on_answer
         self._presence = PresenceTracker(reader, clock, settings.removal_timeout)
         self._companion_until_ns = 0
         self._lock = threading.Lock()
         self._fault: str | None = None
+        self.list_mode = ListMode()  # degraded when the list is too old (set by sync)
 
     @property
     def fault(self) -> str | None:
@@ -114,20 +117,14 @@ class Pipeline:
         now, mono = self._clock.now(), self._clock.monotonic_ns()
         if isinstance(result, ReadFailure):
             presentation = Presentation(result.medium or Medium.UNKNOWN, uid=result.uid)
-            return self._commit(presentation, None, _read_error(), now, mono)
+            return self._commit(Verdict(presentation, None, _read_failure(result)), now, mono)
         presentation = self._with_companion(result.presentation, mono)
         try:
-            account = self._lookup(presentation, now)
+            verdict = judge(presentation, self._store, self._rules, self.trip, now, self.media)
+            verdict = restrict(verdict, self.list_mode)
         except StoreUnavailable as exc:
             return self._out_of_service(presentation, exc)
-        decision = decide(presentation, account, self._rules, self.trip, now)
-        return self._commit(presentation, account, decision, now, mono)
-
-    def _lookup(self, presentation: Presentation, now: datetime) -> Account | None:
-        number = presentation.card_number
-        if number is None and presentation.uid is not None:
-            number = self._store.card_number_for_uid(presentation.uid)
-        return None if number is None else self._store.account(number, now)
+        return self._commit(verdict, now, mono)
 
     def _with_companion(self, presentation: Presentation, mono: int) -> Presentation:
         with self._lock:
@@ -135,21 +132,14 @@ class Pipeline:
             self._companion_until_ns = 0
         return replace(presentation, companion=True) if armed else presentation
 
-    def _commit(
-        self,
-        presentation: Presentation,
-        account: Account | None,
-        decision: Decision,
-        now: datetime,
-        mono: int,
-    ) -> Answer:
-        tap = _tap_record(presentation, account, decision, self.trip, now, mono)
+    def _commit(self, verdict: Verdict, now: datetime, mono: int) -> Answer:
+        tap = _tap_record(verdict, self.trip, now, mono)
         try:
             row = self._store.record(tap)
         except StoreUnavailable as exc:
-            return self._out_of_service(presentation, exc)
+            return self._out_of_service(verdict.presentation, exc)
         self._back_in_service()
-        return self._show(decision, presentation, tap.card_number, row)
+        return self._show(verdict.decision, verdict.presentation, tap.card_number, row)
 
     def _show(
         self,
@@ -177,18 +167,16 @@ class Pipeline:
             self._fault = None
 
 
-def _read_error() -> Decision:
+def _read_failure(failure: ReadFailure) -> Decision:
+    """A card that failed authentication is declined; any other failed read
+    asks the passenger to present the card again."""
+    if failure.problem is ReadProblem.NOT_GENUINE:
+        return Decision(Outcome.DECLINED, Reason.NOT_GENUINE)
     return Decision(Outcome.DECLINED, Reason.READ_ERROR)
 
 
-def _tap_record(
-    presentation: Presentation,
-    account: Account | None,
-    decision: Decision,
-    trip: TripContext,
-    now: datetime,
-    mono: int,
-) -> TapRecord:
+def _tap_record(verdict: Verdict, trip: TripContext, now: datetime, mono: int) -> TapRecord:
+    presentation, account, decision = verdict.presentation, verdict.account, verdict.decision
     return TapRecord(
         time=now,
         mono_ns=mono,
@@ -202,4 +190,7 @@ def _tap_record(
         balance_after=decision.balance_after,
         result=decision.outcome,
         reason=decision.reason,
+        pan_token=presentation.pan_token,
+        masked_pan=presentation.masked_pan,
+        token_use=verdict.token_use,
     )

@@ -15,6 +15,7 @@ class ReadProblem(StrEnum):
     CARD_LEFT = "card_left"  # the card left the field mid-read: present again
     GARBAGE = "garbage"  # the card answered something no real card would send
     UNSUPPORTED = "unsupported"  # a card type this validator does not take
+    NOT_GENUINE = "not_genuine"  # failed authentication (clone, foreign card): declined
 
 
 @dataclass(frozen=True, slots=True)

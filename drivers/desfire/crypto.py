@@ -57,32 +57,54 @@ def _double(block: bytes) -> bytes:
 
 def cmac_subkeys(key: bytes) -> tuple[bytes, bytes]:
     """The CMAC subkeys K1 and K2 (SP 800-38B §6.1)."""
-    l_block = aes_cbc_encrypt(key, ZERO_IV, bytes(BLOCK))
-    k1 = _double(l_block)
-    return k1, _double(k1)
+    cmac = _CmacKey(key)
+    return cmac.k1, cmac.k2
 
 
 def _xor(left: bytes, right: bytes) -> bytes:
-    return bytes(a ^ b for a, b in zip(left, right, strict=True))
+    if len(left) != len(right):
+        raise ValueError("XOR of byte strings of different lengths")
+    value = int.from_bytes(left, "big") ^ int.from_bytes(right, "big")
+    return value.to_bytes(len(left), "big")
 
 
 def _pad(message: bytes, length: int) -> bytes:
     return message + b"\x80" + bytes(length - len(message) - 1)
 
 
-def _mac_blocks(key: bytes, iv: bytes, blocks: bytes, subkey: bytes) -> bytes:
-    last = _xor(blocks[-BLOCK:], subkey)
-    return aes_cbc_encrypt(key, iv, blocks[:-BLOCK] + last)[-BLOCK:]
+class _CmacKey:
+    """CMAC under one AES key. One ECB context computes the subkeys and every
+    CBC step (the chaining and XOR are done here), so a session that MACs many
+    messages sets up AES once: a DESFire tap spends its time on the radio."""
+
+    __slots__ = ("_ecb", "k1", "k2")
+
+    def __init__(self, key: bytes) -> None:
+        _check_key(key)
+        self._ecb = Cipher(algorithms.AES(key), modes.ECB()).encryptor()
+        self.k1 = _double(self._ecb.update(bytes(BLOCK)))
+        self.k2 = _double(self.k1)
+
+    def mac_blocks(self, iv: bytes, blocks: bytes, subkey: bytes) -> bytes:
+        """The last CBC block over ``blocks`` (whole blocks) with ``subkey``
+        XORed into the last one, starting from ``iv``."""
+        data = blocks[:-BLOCK] + _xor(blocks[-BLOCK:], subkey)
+        state = iv
+        for start in range(0, len(data), BLOCK):
+            state = self._ecb.update(_xor(state, data[start : start + BLOCK]))
+        return state
+
+    def chained(self, iv: bytes, message: bytes) -> bytes:
+        if message and len(message) % BLOCK == 0:
+            return self.mac_blocks(iv, message, self.k1)
+        padded_length = (len(message) // BLOCK + 1) * BLOCK
+        return self.mac_blocks(iv, _pad(message, padded_length), self.k2)
 
 
 def chained_cmac(key: bytes, iv: bytes, message: bytes) -> bytes:
     """AES-CMAC whose CBC starts from ``iv`` instead of zero, as DESFire EV1
     secure messaging chains it. With a zero IV it is plain AES-CMAC."""
-    k1, k2 = cmac_subkeys(key)
-    if message and len(message) % BLOCK == 0:
-        return _mac_blocks(key, iv, message, k1)
-    padded_length = (len(message) // BLOCK + 1) * BLOCK
-    return _mac_blocks(key, iv, _pad(message, padded_length), k2)
+    return _CmacKey(key).chained(iv, message)
 
 
 def truncate_mac(cmac: bytes) -> bytes:
@@ -117,26 +139,25 @@ def diversify_aes128(master_key: bytes, uid: bytes, aid: bytes, system_identifie
     """The card's AES-128 key diversified from ``master_key`` (NXP AN10922 §2.2):
     CMAC over 0x01 || M, padded to 32 bytes with 0x80 00… and K2 when shorter,
     else with K1."""
-    _check_key(master_key)
+    cmac = _CmacKey(master_key)
     data = _AN10922_AES128 + diversification_input(uid, aid, system_identifier)
-    k1, k2 = cmac_subkeys(master_key)
     if len(data) == 2 * BLOCK:
-        return _mac_blocks(master_key, ZERO_IV, data, k1)
-    return _mac_blocks(master_key, ZERO_IV, _pad(data, 2 * BLOCK), k2)
+        return cmac.mac_blocks(ZERO_IV, data, cmac.k1)
+    return cmac.mac_blocks(ZERO_IV, _pad(data, 2 * BLOCK), cmac.k2)
 
 
 class Ev1Session:
     """The state of an EV1 AES session: the session key and the IV that every
     CMAC after authentication chains through. Both sides keep one."""
 
-    __slots__ = ("iv", "key")
+    __slots__ = ("_cmac", "iv", "key")
 
     def __init__(self, key: bytes) -> None:
-        _check_key(key)
+        self._cmac = _CmacKey(key)
         self.key = key
         self.iv = ZERO_IV
 
     def advance(self, message: bytes) -> bytes:
         """CMAC ``message`` from the current IV; the CMAC becomes the next IV."""
-        self.iv = chained_cmac(self.key, self.iv, message)
+        self.iv = self._cmac.chained(self.iv, message)
         return self.iv

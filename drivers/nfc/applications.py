@@ -2,8 +2,9 @@
 
 An application is tried by sending its SELECT command APDU; the first one the
 card accepts (SW 9000, or 9100 for a DESFire native command) gets the card:
-its handler is called with an ``exchange`` function and the SELECT response
-data, and returns what was read. ``exchange`` raises ``CardExchangeFailed``
+its handler is called with an ``exchange`` function, the SELECT response
+data and the card's UID (DESFire keys are diversified from it), and returns
+what was read. ``exchange`` raises ``CardExchangeFailed``
 when the card leaves or breaks the protocol; the reader turns that into a
 ``ReadFailure``, so handlers need not catch it.
 """
@@ -18,8 +19,8 @@ from validator.ports import CardRead, ReadFailure, ReadProblem
 Exchange = Callable[[bytes], bytes]
 """Command APDU in, response APDU (data + SW1 SW2) out."""
 
-IsoDepHandler = Callable[[Exchange, bytes], CardRead | ReadFailure]
-"""(exchange, SELECT response data without SW) -> what was read."""
+IsoDepHandler = Callable[[Exchange, bytes, bytes], CardRead | ReadFailure]
+"""(exchange, SELECT response data without SW, UID) -> what was read."""
 
 ACCEPTED_STATUS = (b"\x90\x00", b"\x91\x00")
 

@@ -172,7 +172,7 @@ class NfcpyReader:
             response = exchange(application.select)
             if response[-2:] in ACCEPTED_STATUS:
                 log.debug("card %s: %s selected", masked(uid.hex()), application.name)
-                return application.handler(exchange, response[:-2])
+                return application.handler(exchange, response[:-2], uid)
         if speaks_classic(sak):
             return _uid_read(Medium.CLASSIC, uid)
         detail = "ISO-DEP card with no application this validator takes"
