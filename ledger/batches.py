@@ -30,6 +30,7 @@ Riders = Annotated[int, Field(strict=True, ge=0, le=100)]
 Seq = Annotated[int, Field(strict=True, ge=1, le=2**53)]
 Hash = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
 Masked = Annotated[str, Field(pattern=r"^[0-9*]{8,19}$")]
+Extra = Annotated[str, Field(min_length=2, max_length=1024)]  # compact JSON object
 Prefix = Annotated[str, Field(pattern=r"^[0-9a-f]{8}$")]
 DeviceId = Annotated[str, Field(pattern=DEVICE_ID)]
 
@@ -56,6 +57,7 @@ class Columns(Body):
     reason: list[Name] | Name
     pan_token: list[Token | None] | Token | None = None
     masked_pan: list[Masked | None] | Masked | None = None
+    extra: list[Extra | None] | Extra | None = None
 
 
 class ColumnarBatch(Body):
@@ -87,6 +89,7 @@ class JournalRowIn(Body):
     reason: Name
     pan_token: Token | None = None
     masked_pan: Masked | None = None
+    extra: Extra | None = None
     prev_hash: Hash
     hash: Hash
 

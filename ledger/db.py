@@ -55,7 +55,7 @@ CREATE TABLE IF NOT EXISTS taps(
     riders INTEGER NOT NULL, balance_after INTEGER, result TEXT NOT NULL,
     reason TEXT NOT NULL, hash TEXT NOT NULL, bus_number TEXT NOT NULL,
     ledger_balance INTEGER, local_day TEXT NOT NULL, pan_token TEXT, masked_pan TEXT,
-    PRIMARY KEY(device_id, seq)) WITHOUT ROWID;
+    extra TEXT, PRIMARY KEY(device_id, seq)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS taps_card ON taps(card_number, time) WHERE card_number IS NOT NULL;
 CREATE INDEX IF NOT EXISTS taps_day ON taps(local_day);
 CREATE TABLE IF NOT EXISTS emv_pending(

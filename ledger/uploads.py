@@ -35,8 +35,8 @@ router = APIRouter(tags=["taps"])
 _TAP_INSERT = (
     "INSERT INTO taps(device_id, seq, uuid, time, mono_ns, medium, card_number, uid, route,"
     " direction, fare, riders, balance_after, result, reason, hash, bus_number,"
-    " ledger_balance, local_day, pan_token, masked_pan)"
-    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+    " ledger_balance, local_day, pan_token, masked_pan, extra)"
+    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 )
 _LOOKUP_CHUNK = 500
 _fields = itemgetter(*HASHED_FIELDS)
@@ -178,7 +178,7 @@ def _apply(
     values = []
     for row, row_hash_ in zip(rows, hashes[start:], strict=True):
         ledger_balance = _charge(row, balances, touched)
-        extra = (row.get("pan_token"), row.get("masked_pan"))
+        extra = (row.get("pan_token"), row.get("masked_pan"), row.get("extra"))
         values.append((*_fields(row), row_hash_, bus, ledger_balance, day(row["time"]), *extra))
     conn.executemany(_TAP_INSERT, values)
     _record_emv(conn, rows)

@@ -60,7 +60,7 @@ UPLOAD_COLUMNS: tuple[str, ...] = (
     "result",
     "reason",
 )
-OPTIONAL_COLUMNS: tuple[str, ...] = ("pan_token", "masked_pan")  # bank-card taps only
+OPTIONAL_COLUMNS: tuple[str, ...] = ("pan_token", "masked_pan", "extra")  # when present
 
 
 def columnar_batch(rows: Sequence[Mapping[str, object]]) -> dict[str, object]:

@@ -9,7 +9,8 @@ Values are JSON scalars as stored: strings, integers or null. The result is
 lower-case hex. The first row's ``prev_hash`` is :data:`GENESIS_HASH`.
 
 The fields in :data:`OPTIONAL_HASHED_FIELDS` (a bank card's PAN token and
-masked PAN) enter the canonical JSON only when they hold a value: a row
+masked PAN; ``extra``, compact JSON of the tap's context: position, stop,
+category, crew event) enter the canonical JSON only when they hold a value: a row
 without them (every row but a bank-card tap) hashes exactly as before they
 existed, and a missing key counts as null.
 """
@@ -40,7 +41,7 @@ HASHED_FIELDS: tuple[str, ...] = (
     "reason",
 )
 
-OPTIONAL_HASHED_FIELDS: tuple[str, ...] = ("pan_token", "masked_pan")
+OPTIONAL_HASHED_FIELDS: tuple[str, ...] = ("pan_token", "masked_pan", "extra")
 
 
 def canonical_json(fields: Mapping[str, object]) -> bytes:

@@ -59,6 +59,7 @@ class TapRecord:
     pan_token: str | None = None
     masked_pan: str | None = None
     token_use: TokenUse | None = None
+    extra: str | None = None  # compact JSON: position, stop, category, crew event
 
     def __post_init__(self) -> None:
         if not is_aware(self.time):
@@ -88,6 +89,7 @@ class JournalRow:
     hash: str
     pan_token: str | None = None  # bank cards only: HMAC of the PAN under the fleet key
     masked_pan: str | None = None  # bank cards only: first 6 and last 4 digits
+    extra: str | None = None  # compact JSON: position, stop, category, crew event
 
     def as_dict(self) -> dict[str, object]:
         """The row as a JSON-ready mapping (the upload format); the bank-card
@@ -141,6 +143,7 @@ def build_row(tap: TapRecord, device_id: str, seq: int, prev_hash: str) -> Journ
         "reason": str(tap.reason.value),
         "pan_token": tap.pan_token,
         "masked_pan": tap.masked_pan,
+        "extra": tap.extra,
     }
     return JournalRow(**fields, prev_hash=prev_hash, hash=row_hash(fields, prev_hash))  # type: ignore[arg-type]
 

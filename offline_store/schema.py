@@ -71,6 +71,7 @@ def _create_journal(db: sqlite_utils.Database) -> None:
             "hash": str,
             "pan_token": str,
             "masked_pan": str,
+            "extra": str,
         },
         pk="seq",
         not_null={

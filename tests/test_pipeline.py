@@ -185,3 +185,22 @@ def test_a_store_that_cannot_write_puts_the_validator_out_of_service_and_it_reco
     assert answer.decision.reason is Reason.PAID
     assert bus.pipeline.fault is None
     assert bus.store.verify_journal().ok
+
+
+def test_a_code_declined_before_any_lookup_is_journaled_with_its_reason(bus: Bus) -> None:
+    from validator.model import Medium, Presentation
+    from validator.ports import Rejection
+
+    answer = bus.pipeline.present(Rejection(Presentation(Medium.QR_APP), Reason.FORGED))
+    assert answer.decision.reason is Reason.FORGED
+    assert bus.feedback.seen[-1] == (Signal.DECLINED, 1)
+    row = bus.store.journal()[-1]
+    assert (row.medium, row.result, row.reason) == ("qr_app", "declined", "forged")
+
+
+def test_each_tap_carries_where_the_bus_was_and_the_chain_still_verifies(bus: Bus) -> None:
+    bus.pipeline.context = lambda: {"lat": 47.10565, "lon": 51.9202, "stop": "atyrau-12-07"}
+    bus.tap(ClassicCard(bytes.fromhex(CLASSIC_UID)))
+    row = bus.store.journal()[-1]
+    assert row.extra == '{"lat":47.10565,"lon":51.9202,"stop":"atyrau-12-07"}'
+    assert bus.store.verify_journal().ok

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from offline_store import OfflineStore, StoreUnavailable, TapRecord, wal_reset_bug
+from offline_store.schema import SCHEMA_VERSION
 from validator.model import Medium, Outcome, Reason
 
 BIG = 1_073_741_823  # SQLite's default max_page_count
@@ -48,7 +49,7 @@ def test_the_database_is_created_in_wal_mode_with_full_sync(tmp_path: Path) -> N
         health = store.health()
     assert (tmp_path / "new" / "dir" / "validator.db").is_file()
     assert (health.journal_mode, health.synchronous) == ("wal", 2)
-    assert health.schema_version == 1
+    assert health.schema_version == SCHEMA_VERSION
 
 
 def test_the_wal_mode_is_recorded_in_the_file(tmp_path: Path, store: OfflineStore) -> None:

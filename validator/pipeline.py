@@ -6,9 +6,10 @@ The pipeline is the only writer of taps. It never touches the network.
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -19,6 +20,7 @@ from validator.judge import MediaPolicy, Verdict, judge
 from validator.list_policy import ListMode, restrict
 from validator.messages import Language, passenger_line
 from validator.model import (
+    Category,
     Decision,
     Medium,
     Outcome,
@@ -26,7 +28,7 @@ from validator.model import (
     Reason,
     TripContext,
 )
-from validator.ports import CardRead, CardReader, Feedback, ReadFailure, ReadProblem
+from validator.ports import CardRead, CardReader, Feedback, ReadFailure, ReadProblem, Rejection
 from validator.presence import PresenceTracker
 
 log = logging.getLogger("validator.pipeline")
@@ -76,6 +78,8 @@ class Pipeline:
         self._companion_until_ns = 0
         self._lock = threading.Lock()
         self._fault: str | None = None
+        self._tap_lock = threading.Lock()  # one presentation at a time, from any source
+        self.context: Callable[[], Mapping[str, object]] = dict  # position, stop (GPS)
         self.list_mode = ListMode()  # degraded when the list is too old (set by sync)
 
     @property
@@ -107,14 +111,24 @@ class Pipeline:
         if self._presence.is_echo(uid, self._settings.echo_window):
             self._presence.wait_until_gone(uid)
             return None
-        answer = self._answer(result)
-        if self._on_answer is not None:
-            self._on_answer(answer)
+        answer = self.present(result)
         self._presence.wait_until_gone(uid)
         return answer
 
-    def _answer(self, result: CardRead | ReadFailure) -> Answer:
+    def present(self, result: CardRead | ReadFailure | Rejection) -> Answer:
+        """One presentation from any source (the NFC loop, the QR scanner,
+        Bluetooth): decide, make it durable, then answer. Serialized."""
+        with self._tap_lock:
+            answer = self._answer(result)
+        if self._on_answer is not None:
+            self._on_answer(answer)
+        return answer
+
+    def _answer(self, result: CardRead | ReadFailure | Rejection) -> Answer:
         now, mono = self._clock.now(), self._clock.monotonic_ns()
+        if isinstance(result, Rejection):
+            decision = Decision(Outcome.DECLINED, result.reason)
+            return self._commit(Verdict(result.presentation, None, decision), now, mono)
         if isinstance(result, ReadFailure):
             presentation = Presentation(result.medium or Medium.UNKNOWN, uid=result.uid)
             return self._commit(Verdict(presentation, None, _read_failure(result)), now, mono)
@@ -133,7 +147,7 @@ class Pipeline:
         return replace(presentation, companion=True) if armed else presentation
 
     def _commit(self, verdict: Verdict, now: datetime, mono: int) -> Answer:
-        tap = _tap_record(verdict, self.trip, now, mono)
+        tap = _tap_record(verdict, self.trip, now, mono, _extra(verdict, self.context()))
         try:
             row = self._store.record(tap)
         except StoreUnavailable as exc:
@@ -175,7 +189,21 @@ def _read_failure(failure: ReadFailure) -> Decision:
     return Decision(Outcome.DECLINED, Reason.READ_ERROR)
 
 
-def _tap_record(verdict: Verdict, trip: TripContext, now: datetime, mono: int) -> TapRecord:
+def _extra(verdict: Verdict, context: Mapping[str, object]) -> str | None:
+    """Compact JSON of the tap's context: where the bus was, and the holder's
+    category when it is not the standard one (for the shift report)."""
+    extra = dict(context)
+    account = verdict.account
+    if account is not None and account.category is not Category.STANDARD:
+        extra["category"] = account.category.value
+    if not extra:
+        return None
+    return json.dumps(extra, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _tap_record(
+    verdict: Verdict, trip: TripContext, now: datetime, mono: int, extra: str | None
+) -> TapRecord:
     presentation, account, decision = verdict.presentation, verdict.account, verdict.decision
     return TapRecord(
         time=now,
@@ -193,4 +221,5 @@ def _tap_record(verdict: Verdict, trip: TripContext, now: datetime, mono: int) -
         pan_token=presentation.pan_token,
         masked_pan=presentation.masked_pan,
         token_use=verdict.token_use,
+        extra=extra,
     )

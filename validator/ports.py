@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
-from validator.model import Medium, Presentation, Signal
+from validator.model import Medium, Presentation, Reason, Signal
 
 
 class ReadProblem(StrEnum):
@@ -33,6 +33,15 @@ class ReadFailure:
     detail: str
     uid: str | None = None
     medium: Medium | None = None  # when the reader got far enough to tell
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """Something presented that is declined before any lookup: a QR text that is
+    not a code of ours, a code cut in half. Journaled like any presentation."""
+
+    presentation: Presentation
+    reason: Reason
 
 
 class CardReader(Protocol):
