@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,6 +38,9 @@ class UploadReport:
     backlog: int = 0  # rows still above it
 
 
+Batch = tuple[list[dict[str, Any]], bytes]  # rows and their encoded body
+
+
 def upload_backlog(
     store: OfflineStore,
     client: LedgerClient,
@@ -44,26 +48,57 @@ def upload_backlog(
     progress: Progress | None = None,
     should_stop: Callable[[], bool] = lambda: False,
 ) -> UploadReport:
-    """Send batches until the ledger has acknowledged the whole journal."""
-    side = store.ledger
-    mark, last = side.uploaded_seq, side.last_seq()
-    first_mark, accepted, duplicates, batches = mark, 0, 0, 0
-    while mark < last and not should_stop():
-        rows = _read(store, mark, batch_size)
-        answer = _send(client, rows)
-        if "behind" in answer:  # the ledger holds less than the mark: go back
-            mark = _go_back(store, answer["behind"], mark)
-            continue
-        mark = _acknowledged(store, answer, rows, last)
-        accepted += answer["accepted"]
-        duplicates += answer["duplicates"]
-        batches += 1
-        if progress is not None:
-            progress(max(0, mark - first_mark), last - first_mark)
-    return UploadReport(accepted, duplicates, batches, mark, max(0, last - mark))
+    """Send batches until the ledger has acknowledged the journal as it stood
+    at the start. The next batch is read and encoded on a worker thread while
+    the current one is on the wire."""
+    run = _Run(store, client, batch_size, progress)
+    with ThreadPoolExecutor(1, thread_name_prefix="sync-encode") as pool:
+        ahead = pool.submit(_prepare, store, run.mark, batch_size)
+        while run.mark < run.last and not should_stop():
+            batch = ahead.result()
+            if batch is None:
+                break
+            ahead = pool.submit(_prepare, store, batch[0][-1]["seq"], batch_size)
+            if not run.send(batch):  # the ledger holds less than the mark: from there
+                ahead.result()
+                ahead = pool.submit(_prepare, store, run.mark, batch_size)
+    return run.report()
 
 
-def _read(store: OfflineStore, after: int, count: int) -> list[dict[str, Any]]:
+class _Run:
+    """One upload: the mark, the counts, the progress."""
+
+    def __init__(
+        self, store: OfflineStore, client: LedgerClient, size: int, progress: Progress | None
+    ) -> None:
+        self.store, self.client, self.progress = store, client, progress
+        self.mark, self.last = store.ledger.uploaded_seq, store.ledger.last_seq()
+        self.first = self.mark
+        self.accepted = self.duplicates = self.batches = 0
+
+    def send(self, batch: Batch) -> bool:
+        """Upload one batch; False when the mark moved back instead."""
+        rows, body = batch
+        answer = _send(self.client, body)
+        if "behind" in answer:
+            self.mark = _go_back(self.store, answer["behind"], self.mark)
+            return False
+        self.mark = _acknowledged(self.store, answer, rows, self.last)
+        self.accepted += answer["accepted"]
+        self.duplicates += answer["duplicates"]
+        self.batches += 1
+        if self.progress is not None:
+            self.progress(max(0, self.mark - self.first), self.last - self.first)
+        return True
+
+    def report(self) -> UploadReport:
+        backlog = max(0, self.last - self.mark)
+        return UploadReport(self.accepted, self.duplicates, self.batches, self.mark, backlog)
+
+
+def _prepare(store: OfflineStore, after: int, count: int) -> Batch | None:
+    """The next ``count`` rows above ``after``, read in short locked slices, and
+    their gzip'd columnar body; None when there are none."""
     rows: list[dict[str, Any]] = []
     while len(rows) < count:
         part = store.ledger.backlog(after, min(READ_SLICE, count - len(rows)))
@@ -71,13 +106,13 @@ def _read(store: OfflineStore, after: int, count: int) -> list[dict[str, Any]]:
             break
         rows += part
         after = part[-1]["seq"]
-    return rows
+    return (rows, encode_batch(rows)) if rows else None
 
 
-def _send(client: LedgerClient, rows: list[dict[str, Any]]) -> dict[str, Any]:
+def _send(client: LedgerClient, body: bytes) -> dict[str, Any]:
     """The acknowledgement, or ``{"behind": W}`` when the ledger holds only up to W."""
     try:
-        answer = client.upload(encode_batch(rows))
+        answer = client.upload(body)
     except LedgerRefused as error:
         if error.code == "sequence_gap" and isinstance(error.body.get("watermark"), int):
             return {"behind": error.body["watermark"]}

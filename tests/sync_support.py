@@ -90,7 +90,7 @@ def bus_config(data: Path, url: str, **sync: Any) -> Config:
     return replace(
         config,
         device=device,
-        ledger=replace(config.ledger, url=url, timeout=2.0),
+        ledger=replace(config.ledger, url=url, timeout=10.0),
         store=replace(config.store, data_dir=data),
         sync=replace(config.sync, **settings),
     )

@@ -49,7 +49,6 @@ class Validator:
         while answer is None:
             answer = self.app.pipeline.step(timeout=0.5)
         timer.join()
-        self.app.pipeline.step(timeout=0.05)  # let the card leave the field
         return answer
 
 
@@ -61,7 +60,7 @@ def validator(tmp_path: Path, admin: AdminClient, proxy: FaultProxy) -> Iterator
         config,
         nfc=replace(config.nfc, path=f"udp:127.0.0.1:{port}", poll_timeout=0.2, removal_timeout=0.5),
         feedback=replace(config.feedback, backend="recording", display="none"),
-        ledger=replace(config.ledger, timeout=1.0),
+        ledger=replace(config.ledger, timeout=2.0),
     )
     code = admin.enrollment_code(config.device.bus_number)
     key = tmp_path / "data" / "device-ed25519.pem"
@@ -110,10 +109,11 @@ def test_taps_are_answered_while_the_ledger_is_down_and_the_backlog_drains_once_
     wait_until(lambda: validator.service.backoff.failures >= 3)  # retrying, backing off
     answers = [validator.tap(uid) for uid in uids]
     assert [a.decision.reason for a in answers] == [Reason.PAID] * 3
-    proxy.fail("delay", on="GET /v1/time", seconds=3)  # then a ledger that hangs
+    proxy.fail("delay", on="GET /v1/time", seconds=4)  # then a ledger that hangs
     proxy.down = False
     answers.append(validator.tap(uids[0], hold=0.2))  # passback: not charged again
     wait_until(lambda: validator.app.store.ledger.uploaded_seq == 4)
+    wait_until(lambda: validator.service.availability.online is True)
     assert len(messages(caplog, "is unreachable")) == 1
     assert len(messages(caplog, "is reachable again")) == 1
     assert [admin.card(card)["balance"] for card in cards] == [920, 920, 920]

@@ -23,7 +23,7 @@ FAULTS: list[tuple[str, dict[str, Any], int]] = [
     ("drop", {}, 0),
     ("error", {}, 0),
     ("reset_after_commit", {}, 4),
-    ("delay", {"seconds": 1.5}, 4),  # longer than the client's 0.5 s timeout
+    ("delay", {"seconds": 4.0}, 4),  # longer than the client's 1.5 s timeout
 ]
 
 
@@ -41,7 +41,7 @@ def test_every_tap_reaches_the_ledger_exactly_once_after_a_failed_upload(
     proxy: FaultProxy,
 ) -> None:
     bus = enrolled_bus(tmp_path, admin, proxy.url, batch_size=4)
-    bus.service.client.timeout = 0.5
+    bus.service.client.timeout = 1.5
     card = issue(admin)
     for _ in range(TAPS):
         bus.tap(card, FARE)

@@ -9,18 +9,21 @@ import json
 import logging
 import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TextIO
 
 from offline_store import OfflineStore
 from validator.clock import SystemClock
 from validator.config import Config, ConfigError, fares_path
+from validator.crew_service import CrewService
+from validator.crew_wiring import attach_crew
 from validator.fares import FareRules, FareTableError, parse_fare_table
 from validator.media_keys import MediaKeys, load_media_keys, media_policy, secure_media_setup
 from validator.model import TripContext
 from validator.pipeline import Answer, Pipeline, PipelineSettings
 from validator.ports import CardReader, Feedback
+from validator.sources import Sources, start_sources
 
 log = logging.getLogger("validator")
 
@@ -32,10 +35,15 @@ class App:
     reader: CardReader
     feedback: Feedback
     pipeline: Pipeline
+    sources: Sources = field(default_factory=Sources)  # QR scanner, Bluetooth, GPS
+    crew: CrewService | None = None  # shifts, cash, inspection (None: no crew list)
 
     def close(self) -> None:
+        self.sources.close()
         self.reader.close()
         self.feedback.close()
+        if self.crew is not None:
+            self.crew.close()
         self.store.close()
 
 
@@ -111,8 +119,19 @@ def build_app(
         store.close()
         raise
     pipeline = _pipeline(config, reader, store, feedback, rules, on_answer)
-    pipeline.media = media_policy(config, keys)
-    return App(config, store, reader, feedback, pipeline)
+    pipeline.media = replace(
+        media_policy(config, keys),
+        bus_number=config.device.bus_number,
+        ticket_leeway_s=config.tickets.leeway,
+    )
+    app = App(config, store, reader, feedback, pipeline)
+    try:
+        app.crew = attach_crew(config, store, pipeline, rules)
+        app.sources = start_sources(config, pipeline, SystemClock.named(config.device.timezone).now)
+    except BaseException:
+        app.close()
+        raise
+    return app
 
 
 def _open_reader_or_close(

@@ -87,6 +87,30 @@ def _add_emulate(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     card.add_argument("--emv-file", metavar="FILE.json", help="emv: the card's description")
     card.add_argument("--token", metavar="HEX|KZT1:...", help="app: the phone's token")
     card.set_defaults(handler=cmd_emulate.emulate_card)
+    _add_emulate_remote(what)
+
+
+def _add_emulate_remote(what: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from validator import cmd_emulate_ble, cmd_emulate_serial
+
+    qr = what.add_parser("qr", help="scan a QR code into a validator's scanner port")
+    qr.add_argument("code", metavar="KZT1:...|HEX|TEXT", help="the code (any text: test declines)")
+    qr.add_argument("--port", required=True, metavar="URL|pty:PATH", help="the scanner's port")
+    qr.set_defaults(handler=cmd_emulate_serial.emulate_qr_command)
+    gps = what.add_parser("gps", help="replay an NMEA log into a validator's GPS port")
+    gps.add_argument("file", type=Path, metavar="FILE.nmea", help="a receiver's NMEA log")
+    gps.add_argument("--port", required=True, metavar="URL|pty:PATH", help="the GPS port")
+    gps.add_argument("--rate", type=float, default=1.0, help="epochs a second (1)")
+    gps.set_defaults(handler=cmd_emulate_serial.emulate_gps_command)
+    ble = what.add_parser("phone-ble", help="one simulated Bluetooth payment, in this process")
+    cmd_emulate_ble.add_arguments(ble)
+    ble.set_defaults(handler=cmd_emulate_ble.emulate_phone_ble)
+
+
+def _add_tickets(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from validator import cmd_tickets
+
+    cmd_tickets.add_parser(sub)
 
 
 def _add_config(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -164,6 +188,7 @@ def build_parser() -> argparse.ArgumentParser:
         _add_cards,
         _add_journal,
         _add_emulate,
+        _add_tickets,
         _add_config,
         _add_depot,
         _add_sync,

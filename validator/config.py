@@ -19,19 +19,29 @@ from validator.messages import LANGUAGES, Language
 
 __all__ = [
     "EX_CONFIG",
+    "BleConfig",
+    "CashConfig",
     "Config",
     "ConfigError",
+    "ConsoleConfig",
+    "CrewConfig",
     "DesfireConfig",
     "DeviceConfig",
     "EmvConfig",
     "FaresConfig",
     "FeedbackConfig",
+    "GpsConfig",
     "LedgerConfig",
     "NfcConfig",
+    "PrinterConfig",
+    "QrConfig",
     "RouteConfig",
     "SecurityConfig",
+    "ShiftConfig",
     "StoreConfig",
     "SyncConfig",
+    "TicketsConfig",
+    "crew_path",
     "fares_path",
     "load_config",
     "render_config",
@@ -46,6 +56,11 @@ FeedbackBackend = Literal["gpio", "recording"]
 DisplayKind = Literal["terminal", "none"]
 Direction = Literal["forward", "backward"]
 DegradedPolicyName = Literal["decline_unknown", "cap_credit"]
+OffShiftPolicy = Literal["accept", "decline"]
+PrinterKindName = Literal["usb", "serial", "network", "dummy", "none"]
+PrinterTextMode = Literal["image", "kz1048"]
+SerialBackend = Literal["serial", "none"]
+BleBackend = Literal["bleak", "simulated", "none"]
 
 _SECRET_WORDS = ("key", "secret", "token", "password", "pin")
 _MASK = "********"
@@ -146,6 +161,104 @@ class SyncConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class QrConfig:
+    """The QR scanner on a serial port (drivers/qr)."""
+
+    backend: SerialBackend = field(metadata=_key(schema.choice(get_args(SerialBackend))))
+    port: str = field(metadata=_key(schema.text(empty_ok=True)))
+    baudrate: int = field(metadata=_key(schema.whole(1200, 921_600)))
+    terminator: str = field(metadata=_key(schema.choice(("cr", "lf", "crlf"))))
+    max_length: int = field(metadata=_key(schema.whole(16, 65_536)))
+    half_line_timeout: float = field(metadata=_key(schema.seconds()))
+
+
+@dataclass(frozen=True, slots=True)
+class GpsConfig:
+    """The GPS receiver on a serial port (drivers/gps) and where taps say the bus was."""
+
+    backend: SerialBackend = field(metadata=_key(schema.choice(get_args(SerialBackend))))
+    port: str = field(metadata=_key(schema.text(empty_ok=True)))
+    baudrate: int = field(metadata=_key(schema.whole(1200, 921_600)))
+    stale_after: float = field(metadata=_key(schema.seconds()))
+    stop_radius: int = field(metadata=_key(schema.whole(1, 5000)))
+    position_interval: float = field(metadata=_key(schema.seconds()))
+
+
+@dataclass(frozen=True, slots=True)
+class BleConfig:
+    """Bluetooth payments from the app (drivers/ble, docs/bluetooth.md)."""
+
+    backend: BleBackend = field(metadata=_key(schema.choice(get_args(BleBackend))))
+    adapter: str = field(metadata=_key(schema.text(empty_ok=True)))
+    rssi_threshold: int = field(metadata=_key(schema.whole(-127, 0)))
+    tie_margin_db: int = field(metadata=_key(schema.whole(0, 40)))
+    min_samples: int = field(metadata=_key(schema.whole(1, 20)))
+    scan_window: float = field(metadata=_key(schema.seconds()))
+    connect_timeout: float = field(metadata=_key(schema.seconds()))
+    read_timeout: float = field(metadata=_key(schema.seconds()))
+    write_timeout: float = field(metadata=_key(schema.seconds()))
+
+
+@dataclass(frozen=True, slots=True)
+class TicketsConfig:
+    """Prepaid tickets (SMS, messenger, printed) on this bus."""
+
+    leeway: int = field(metadata=_key(schema.whole(0, 3600)))
+
+
+@dataclass(frozen=True, slots=True)
+class CrewConfig:
+    """The crew list and the language of the driver console (docs/crew.md)."""
+
+    file: str = field(metadata=_key(schema.text()))
+    language: Language = field(metadata=_key(schema.choice(LANGUAGES)))
+    set_in: Path | None = None  # directory of the config file that set ``file``
+
+
+@dataclass(frozen=True, slots=True)
+class ShiftConfig:
+    off_shift: OffShiftPolicy = field(metadata=_key(schema.choice(get_args(OffShiftPolicy))))
+    max_wrong_pins: int = field(metadata=_key(schema.whole(1, 100)))
+    lockout_minutes: int = field(metadata=_key(schema.whole(0, 1440)))
+    card_needs_pin: bool = field(metadata=_key(schema.flag()))
+    inspection_window_minutes: int = field(metadata=_key(schema.whole(1, 1440)))
+
+
+@dataclass(frozen=True, slots=True)
+class CashConfig:
+    ticket_validity_minutes: int = field(metadata=_key(schema.whole(1, 1440)))
+    max_riders: int = field(metadata=_key(schema.whole(1, 99)))
+
+
+@dataclass(frozen=True, slots=True)
+class PrinterConfig:
+    """The receipt printer (drivers/printer); checked further when it is built."""
+
+    kind: PrinterKindName = field(metadata=_key(schema.choice(get_args(PrinterKindName))))
+    usb_vendor: int = field(metadata=_key(schema.whole(0, 0xFFFF)))
+    usb_product: int = field(metadata=_key(schema.whole(0, 0xFFFF)))
+    serial_port: str = field(metadata=_key(schema.text(empty_ok=True)))
+    baudrate: int = field(metadata=_key(schema.whole(1200, 921_600)))
+    host: str = field(metadata=_key(schema.text(empty_ok=True)))
+    port: int = field(metadata=_key(schema.whole(1, 65535)))
+    timeout: float = field(metadata=_key(schema.seconds()))
+    profile: str = field(metadata=_key(schema.text()))
+    text_mode: PrinterTextMode = field(metadata=_key(schema.choice(get_args(PrinterTextMode))))
+    font: str = field(metadata=_key(schema.text()))
+    bold_font: str = field(metadata=_key(schema.text()))
+    native_qr: bool = field(metadata=_key(schema.flag()))
+    qr_size: int = field(metadata=_key(schema.whole(1, 16)))
+
+
+@dataclass(frozen=True, slots=True)
+class ConsoleConfig:
+    """The driver console: a web page on loopback (127.0.0.1 only)."""
+
+    enabled: bool = field(metadata=_key(schema.flag()))
+    port: int = field(metadata=_key(schema.whole(1, 65535)))
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     device: DeviceConfig
     route: RouteConfig
@@ -158,6 +271,15 @@ class Config:
     desfire: DesfireConfig
     emv: EmvConfig
     sync: SyncConfig
+    crew: CrewConfig
+    shift: ShiftConfig
+    cash: CashConfig
+    printer: PrinterConfig
+    console: ConsoleConfig
+    qr: QrConfig
+    gps: GpsConfig
+    ble: BleConfig
+    tickets: TicketsConfig
     source: Path | None = None  # the unit's file; None when only defaults
 
 
@@ -173,6 +295,15 @@ _SECTIONS: dict[str, type[Any]] = {
     "desfire": DesfireConfig,
     "emv": EmvConfig,
     "sync": SyncConfig,
+    "crew": CrewConfig,
+    "shift": ShiftConfig,
+    "cash": CashConfig,
+    "printer": PrinterConfig,
+    "console": ConsoleConfig,
+    "qr": QrConfig,
+    "gps": GpsConfig,
+    "ble": BleConfig,
+    "tickets": TicketsConfig,
 }
 
 
@@ -207,6 +338,12 @@ def fares_path(config: Config) -> Path:
     """The fare table: beside the config file that named it, else the shipped one."""
     beside = (config.fares.set_in or shipped_config_dir()) / config.fares.file
     return beside if beside.is_file() else shipped_config(config.fares.file)
+
+
+def crew_path(config: Config) -> Path:
+    """The crew list, relative to the config file that named it."""
+    path = Path(config.crew.file)
+    return path if path.is_absolute() else (config.crew.set_in or Path.cwd()) / path
 
 
 # --- loading ------------------------------------------------------------------
@@ -326,7 +463,10 @@ def _build(layers: list[_Layer], source: Path | None) -> Config:
     sections = {name: _SECTIONS[name](**values) for name, values in merged.items()}
     fares = FaresConfig(file=merged["fares"]["file"], set_in=origin["fares.file"].parent)
     security = _resolve_files(sections["security"], origin)
-    return Config(**(sections | {"fares": fares, "security": security}), source=source)
+    home = source.absolute().parent if source is not None else origin["crew.file"].parent
+    crew = replace(sections["crew"], set_in=home)  # crew.toml sits beside the unit's file
+    resolved = {"fares": fares, "security": security, "crew": crew}
+    return Config(**(sections | resolved), source=source)
 
 
 def _resolve_files(security: SecurityConfig, origin: dict[str, Path]) -> SecurityConfig:

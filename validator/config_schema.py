@@ -17,6 +17,7 @@ __all__ = [
     "Parser",
     "choice",
     "directory",
+    "flag",
     "hex_text",
     "hours",
     "nfc_path",
@@ -182,5 +183,14 @@ def optional_file() -> Parser:
     def parse(value: object) -> Path | None:
         name = text(empty_ok=True)(value)
         return Path(name) if name.strip() else None
+
+    return parse
+
+
+def flag() -> Parser:
+    def parse(value: object) -> bool:
+        if not isinstance(value, bool):
+            raise Invalid(f"must be true or false (no quotes), got {shown(value)}")
+        return value
 
     return parse

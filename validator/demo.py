@@ -19,11 +19,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from offline_store import CardRow
 from validator.app import App, build_app
 from validator.config import Config, load_config, shipped_config
+from validator.demo_ledger import DemoLedger
 from validator.demo_media import DemoKeys, make_demo_keys
-from validator.demo_script import CARDS, SCENES, Scene
+from validator.demo_script import CARDS, SCENES, TIMUR, Scene
 from validator.messages import Language
 from validator.pipeline import Answer
 
@@ -67,10 +67,18 @@ def run_demo(args: argparse.Namespace) -> int:
         port = free_udp_port()
         keys = make_demo_keys(Path(tmp) / "keys")
         config = demo_config(Path(tmp), port, args.language, keys)
-        with CardEmulator("127.0.0.1", port) as emulator:
+        with (
+            CardEmulator("127.0.0.1", port) as emulator,
+            DemoLedger(Path(tmp) / "ledger", out) as ledger,
+        ):
+            ledger.issue(CARDS)
+            ledger.enroll(config)
             app = build_app(config, stream=out)
             try:
+                sync = ledger.connect(app)  # the balance list comes down from the ledger
                 tally = _board(app, emulator, keys, out)
+                ledger.sync_up(sync)  # the journal goes up
+                ledger.show_history(TIMUR, config)
                 _epilogue(app, out)
             finally:
                 app.close()
@@ -78,10 +86,10 @@ def run_demo(args: argparse.Namespace) -> int:
 
 
 def _board(app: App, emulator: CardEmulator, keys: DemoKeys, out: TextIO) -> Tally:
-    app.store.import_cards([CardRow(**card.row) for card in CARDS], list_version=1)
     bus = app.config.device
     print(f"Bus {bus.bus_number} · route {app.pipeline.trip.route} · validator {bus.id}", file=out)
-    print(f"{len(CARDS)} cards in the balance list; reader {app.config.nfc.path}\n", file=out)
+    cards = app.store.card_count()
+    print(f"{cards} cards in the balance list; reader {app.config.nfc.path}\n", file=out)
     tally = Tally()
     for number, scene in enumerate(SCENES, start=1):
         print(f"{number}. {scene.story}", file=out)

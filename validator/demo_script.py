@@ -124,7 +124,12 @@ SCENES = [
         Reason.INSUFFICIENT_FUNDS,
         "declined: the fare would take her below the credit floor",
     ),
-    Scene("Someone taps a card reported lost.", LOST, Reason.BLOCKED, "declined: card blocked"),
+    Scene(
+        "Someone taps a card reported lost (blocked at the ledger).",
+        LOST,
+        Reason.DENY_LISTED,
+        "declined: the card came down on the stop list",
+    ),
     Scene(
         "A tourist taps a card this city never issued.",
         TOURIST,

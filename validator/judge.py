@@ -1,6 +1,9 @@
 """Which rule judges a presentation, and the lookups each rule needs.
 
-- a signed token (the app over NFC): ``check_credential``, then the account
+- a prepaid ticket (QR from SMS, messenger, a cash ticket printed on another
+  bus): ``decide_ticket`` for this bus, spent in the replay cache until its
+  window is over, so a second scan here is "already used";
+- a signed token (the app over NFC, an app QR, Bluetooth): ``check_credential``, then the account
   it names is decided like a transport card; the token is spent only when
   the tap is accepted;
 - a bank card or phone wallet (EMV): ``decide_emv`` on the PAN token's history;
@@ -15,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
@@ -24,7 +27,9 @@ from validator.credentials import check_credential, with_card_expiry
 from validator.decide import decide
 from validator.emv_risk import EmvHistory, FirstRideRules, decide_emv
 from validator.fares import FareRules
-from validator.model import Account, Decision, Medium, Presentation, TripContext
+from validator.model import Account, Decision, Medium, Outcome, Presentation, Reason, TripContext
+from validator.tickets import decide_ticket
+from validator.tokens import TokenKind, TokenRejection, verify_token
 
 __all__ = ["MediaPolicy", "Verdict", "judge"]
 
@@ -37,6 +42,8 @@ class MediaPolicy:
     ledger_keys: Mapping[bytes, Ed25519PublicKey] = field(default_factory=dict)
     token_leeway_s: int = 30
     first_ride: FirstRideRules = field(default_factory=FirstRideRules)
+    bus_number: str = ""  # this bus, as tickets name it ("" takes no ticket)
+    ticket_leeway_s: int = 60  # clock difference allowed on a ticket's window
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +64,8 @@ def judge(
     now: datetime,
     policy: MediaPolicy,
 ) -> Verdict:
+    if presentation.medium is Medium.TICKET:
+        return _judge_ticket(presentation, store, trip, now, policy)
     if presentation.credential is not None:
         return _judge_token(presentation, presentation.credential, store, rules, trip, now, policy)
     if presentation.medium is Medium.EMV:
@@ -83,6 +92,33 @@ def _judge_token(
     if not verdict.decision.accepted:
         return verdict
     return replace(verdict, token_use=TokenUse(checked.token_id, checked.keep_until))
+
+
+def _judge_ticket(
+    presentation: Presentation,
+    store: OfflineStore,
+    trip: TripContext,
+    now: datetime,
+    policy: MediaPolicy,
+) -> Verdict:
+    bare, leeway = replace(presentation, credential=None), policy.token_leeway_s
+    if presentation.credential is None:
+        return Verdict(bare, None, Decision(Outcome.DECLINED, Reason.FORGED))
+    kinds = (TokenKind.TICKET,)
+    claims = verify_token(presentation.credential, policy.ledger_keys, now, leeway, kinds=kinds)
+    if isinstance(claims, TokenRejection) or claims.ticket is None or not claims.token_id:
+        expired = isinstance(claims, TokenRejection) and claims.reason.value == "expired"
+        reason = Reason.EXPIRED if expired else Reason.FORGED
+        return Verdict(bare, None, Decision(Outcome.DECLINED, reason))
+    used = claims.token_id in store.used_tokens
+    window = policy.ticket_leeway_s
+    decision = decide_ticket(
+        claims.ticket, trip, policy.bus_number, already_used=used, now=now, leeway_s=window
+    )
+    if not decision.accepted:
+        return Verdict(bare, None, decision)
+    keep_until = claims.ticket.valid_until + timedelta(seconds=window)
+    return Verdict(bare, None, decision, TokenUse(claims.token_id, keep_until))
 
 
 def _judge_bank_card(

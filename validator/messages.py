@@ -58,6 +58,7 @@ _EN = _Phrasebook(
         Reason.TICKET_USED: "Ticket already used",
         Reason.WRONG_BUS: "Ticket not valid on this bus",
         Reason.NO_SHIFT: "Boarding not open yet",
+        Reason.CREW_EVENT: "Crew record saved",
     },
     free={
         Reason.PAID: "Free ride",
@@ -95,6 +96,7 @@ _RU = _Phrasebook(
         Reason.TICKET_USED: "Билет уже использован",
         Reason.WRONG_BUS: "Билет не действует в этом автобусе",
         Reason.NO_SHIFT: "Посадка ещё не открыта",
+        Reason.CREW_EVENT: "Запись экипажа сохранена",
     },
     free={
         Reason.PAID: "Бесплатный проезд",
@@ -132,6 +134,7 @@ _KK = _Phrasebook(
         Reason.TICKET_USED: "Билет бұрын қолданылған",
         Reason.WRONG_BUS: "Билет бұл автобуста жарамсыз",
         Reason.NO_SHIFT: "Отырғызу әлі ашылмаған",
+        Reason.CREW_EVENT: "Экипаж жазбасы сақталды",
     },
     free={
         Reason.PAID: "Тегін жол жүру",

@@ -82,6 +82,8 @@ class Reason(StrEnum):
     TICKET_USED = "ticket_used"  # a prepaid ticket already used
     WRONG_BUS = "wrong_bus"  # a ticket for another bus, route or time
     NO_SHIFT = "no_shift"  # boarding is not open: no shift on this validator
+    # not a tap: a crew event journaled like one (shift, trip, cash sale, print, void)
+    CREW_EVENT = "crew_event"
 
 
 class Signal(StrEnum):

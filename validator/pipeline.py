@@ -81,6 +81,9 @@ class Pipeline:
         self._tap_lock = threading.Lock()  # one presentation at a time, from any source
         self.context: Callable[[], Mapping[str, object]] = dict  # position, stop (GPS)
         self.list_mode = ListMode()  # degraded when the list is too old (set by sync)
+        # The trip a tap is decided on, or the decline when boarding is not open
+        # (the crew service's shift gate); given the config's trip. Default: open.
+        self.gate: Callable[[TripContext], TripContext | Decision] = _always_open
 
     @property
     def fault(self) -> str | None:
@@ -133,12 +136,15 @@ class Pipeline:
             presentation = Presentation(result.medium or Medium.UNKNOWN, uid=result.uid)
             return self._commit(Verdict(presentation, None, _read_failure(result)), now, mono)
         presentation = self._with_companion(result.presentation, mono)
+        trip = self.gate(self.trip)
+        if isinstance(trip, Decision):
+            return self._commit(Verdict(presentation, None, trip), now, mono)
         try:
-            verdict = judge(presentation, self._store, self._rules, self.trip, now, self.media)
+            verdict = judge(presentation, self._store, self._rules, trip, now, self.media)
             verdict = restrict(verdict, self.list_mode)
         except StoreUnavailable as exc:
             return self._out_of_service(presentation, exc)
-        return self._commit(verdict, now, mono)
+        return self._commit(verdict, now, mono, trip)
 
     def _with_companion(self, presentation: Presentation, mono: int) -> Presentation:
         with self._lock:
@@ -146,8 +152,11 @@ class Pipeline:
             self._companion_until_ns = 0
         return replace(presentation, companion=True) if armed else presentation
 
-    def _commit(self, verdict: Verdict, now: datetime, mono: int) -> Answer:
-        tap = _tap_record(verdict, self.trip, now, mono, _extra(verdict, self.context()))
+    def _commit(
+        self, verdict: Verdict, now: datetime, mono: int, trip: TripContext | None = None
+    ) -> Answer:
+        extra = _extra(verdict, self.context())
+        tap = _tap_record(verdict, trip or self.trip, now, mono, extra)
         try:
             row = self._store.record(tap)
         except StoreUnavailable as exc:
@@ -179,6 +188,10 @@ class Pipeline:
         if self._fault is not None:
             log.warning("Storage works again; the validator is back in service")
             self._fault = None
+
+
+def _always_open(trip: TripContext) -> TripContext:
+    return trip
 
 
 def _read_failure(failure: ReadFailure) -> Decision:

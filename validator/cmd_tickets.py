@@ -1,0 +1,65 @@
+"""`validator tickets`: the SMS and messenger tickets sync brought for this bus,
+for the driver (time, masked phone, code), and `validator tickets check CODE`
+for a conductor checking a passenger's code."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from validator.config import load_config
+
+__all__ = ["add_parser", "list_tickets", "mask_contact"]
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("tickets", help="SMS and messenger tickets for this bus; check a code")
+    p.add_argument("action", nargs="?", choices=["list", "check"], default="list")
+    p.add_argument("code", nargs="?", help="check: the code the passenger shows")
+    p.add_argument("--config", type=Path, metavar="FILE")
+    p.add_argument("--data", type=Path, metavar="DIR", help="data directory (default: config)")
+    p.set_defaults(handler=list_tickets)
+
+
+def mask_contact(contact: str) -> str:
+    """A phone number or messenger id with all but the last four hidden."""
+    return "•" * max(0, len(contact) - 4) + contact[-4:]
+
+
+def list_tickets(args: argparse.Namespace) -> int:
+    from validator.app import open_store
+
+    config = load_config(args.config)
+    store = open_store(config, args.data)
+    try:
+        tickets = store.ledger.tickets(datetime.now(UTC))
+    finally:
+        store.close()
+    if args.action == "check":
+        return _check(tickets, args.code or "", config.route.number)
+    print(f"{len(tickets)} ticket(s) valid now for bus {config.device.bus_number}")
+    for ticket in tickets:
+        print(_line(ticket))
+    return 0
+
+
+def _line(ticket: Mapping[str, Any]) -> str:
+    sold = str(ticket["sold_at"])[:16].replace("T", " ")
+    contact = mask_contact(str(ticket["contact"]))
+    return f"{sold}  {contact:>15}  {ticket['code']}  {ticket['channel']}  route {ticket['route']}"
+
+
+def _check(tickets: list[dict[str, Any]], code: str, route: str) -> int:
+    wanted = code.strip().upper()
+    found = next((t for t in tickets if str(t["code"]).upper() == wanted), None)
+    if found is None:
+        print(f"{code}: NOT VALID on this bus (unknown, expired, or not yet synced)")
+        return 1
+    if str(found["route"]) != route:
+        print(f"{code}: NOT VALID: a ticket for route {found['route']}, this bus runs {route}")
+        return 1
+    print(f"{code}: VALID until {found['valid_until']} ({_line(found)})")
+    return 0
