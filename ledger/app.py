@@ -17,7 +17,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from pydantic import TypeAdapter
 
-from ledger import auth, cards, catalog, emv, history, lists, tickets, uploads
+from ledger import auth, cards, catalog, emv, history, lists, positions, tickets, uploads
 from ledger.batches import UploadBody
 from ledger.catalog import seed_catalog
 from ledger.context import Ledger, Settings, iso, utc_now
@@ -52,7 +52,7 @@ def create_app(data_dir: Path, settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="Reference ledger", version="1", description=DESCRIPTION, lifespan=lifespan)
     app.state.ledger = ledger
     install_error_handlers(app)
-    for module in (auth, cards, uploads, lists, catalog, tickets, history, emv):
+    for module in (auth, cards, uploads, lists, catalog, tickets, history, emv, positions):
         app.include_router(module.router)
     app.add_api_route("/v1/time", server_time, methods=["GET"], tags=["devices"])
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]

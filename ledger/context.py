@@ -26,6 +26,8 @@ class Settings:
     max_batch_rows: int = 10_000
     max_body_bytes: int = 32 * 1024 * 1024  # after gunzip
     short_numbers: tuple[str, ...] = field(default=("7575",))
+    average_speed_kmh: float = 18.0  # the arrival board's estimate of a bus's speed
+    position_max_age: timedelta = timedelta(minutes=15)  # older positions: not on the board
 
 
 @dataclass(frozen=True, slots=True)

@@ -70,6 +70,9 @@ CREATE TABLE IF NOT EXISTS tickets(
     contact TEXT NOT NULL, bus_number TEXT NOT NULL, route TEXT NOT NULL,
     fare INTEGER NOT NULL, sold_at TEXT NOT NULL, valid_until TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS tickets_bus ON tickets(bus_number, id);
+CREATE TABLE IF NOT EXISTS positions(
+    device_id TEXT NOT NULL, time TEXT NOT NULL, route TEXT NOT NULL,
+    lat REAL NOT NULL, lon REAL NOT NULL, PRIMARY KEY(device_id, time)) WITHOUT ROWID;
 """
 
 

@@ -151,6 +151,26 @@ def create_tickets(db: sqlite_utils.Database) -> None:
     db.table("tickets").create_index(["valid_until"], index_name="tickets_by_expiry")
 
 
-MIGRATIONS: tuple[Migration, ...] = (create_everything, create_tickets)
+def create_route_stops_and_positions(db: sqlite_utils.Database) -> None:
+    """Migration 3: the stops of every route as the ledger's signed route data
+    gave them (``seq`` is the order along the route; one version for all), and
+    the queue of GPS positions waiting for upload to the arrival board."""
+    db.table("route_stops").create(
+        {"route": str, "seq": int, "stop_id": str, "name": str, "lat": float, "lon": float},
+        pk=("route", "seq"),
+        not_null={"stop_id", "name", "lat", "lon"},
+    )
+    db.table("positions").create(
+        {"time": str, "route": str, "lat": float, "lon": float, "stop_id": str},
+        pk="time",
+        not_null={"route", "lat", "lon"},
+    )
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    create_everything,
+    create_tickets,
+    create_route_stops_and_positions,
+)
 
 SCHEMA_VERSION = len(MIGRATIONS)

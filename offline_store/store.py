@@ -37,6 +37,8 @@ from offline_store.journal import (
     verify_rows,
 )
 from offline_store.ledger_side import LedgerSide
+from offline_store.positions import PositionQueue
+from offline_store.routes import RouteStops
 from validator.emv_risk import EmvHistory
 from validator.model import Account, Reason
 
@@ -181,6 +183,16 @@ class OfflineStore:
     def ledger(self) -> LedgerSide:
         """What sync reads and writes: lists, upload mark, backlog, status, tickets."""
         return LedgerSide(self._db, self)
+
+    @property
+    def positions(self) -> PositionQueue:
+        """GPS positions waiting for upload to the ledger's arrival board."""
+        return PositionQueue(self._db)
+
+    @property
+    def routes(self) -> RouteStops:
+        """The stops of every route, from the ledger's signed route data."""
+        return RouteStops(self._db)
 
     def _lists_applied(self, version: int, watermark: int) -> None:
         """Called by ``LedgerSide.apply_list`` inside its transaction, under the lock."""

@@ -100,6 +100,13 @@ class LedgerClient:
     def fares(self) -> bytes:
         return self._response("GET", "/v1/fares", "the fare table download", signed=False).content
 
+    def routes(self) -> bytes:
+        return self._response("GET", "/v1/routes", "the route data download", signed=False).content
+
+    def positions(self, body: dict[str, Any]) -> dict[str, Any]:
+        """POST a batch of positions for the arrival board; the acknowledgement."""
+        return self._json("POST", "/v1/positions", "the position upload", json=body)
+
     def tickets(self, after: int) -> dict[str, Any]:
         return self._json("GET", "/v1/tickets", "the ticket download", params={"after": after})
 

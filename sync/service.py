@@ -26,6 +26,8 @@ from sync.errors import DocumentRefused, LedgerRefused, LedgerUnreachable, SyncE
 from sync.fares import fetch_fares, fetch_tickets
 from sync.keys import Enrollment
 from sync.lists import fetch_list
+from sync.positions import upload_positions
+from sync.routes import fetch_routes
 from sync.status import record_cycle, record_failure
 from sync.upload import Progress, UploadReport, upload_backlog
 from validator.fares import FareRules
@@ -63,6 +65,8 @@ class CycleReport:
     tickets: int = 0
     clock_offset: float = 0.0
     problems: tuple[str, ...] = ()  # documents refused this cycle
+    routes: int | None = None  # the route data version stored, if a new one came
+    positions: int = 0  # GPS positions sent to the arrival board
 
 
 @dataclass
@@ -94,14 +98,28 @@ class SyncService:
         problems: list[str] = []
         applied = self._guarded(problems, self._lists)
         version = self._guarded(problems, self._fares)
+        routes = self._guarded(problems, self._routes)
         tickets = fetch_tickets(self.client, self.store, self.clock())
-        report = CycleReport(upload, applied, version, tickets, offset, tuple(problems))
+        positions = upload_positions(self.client, self.store)
+        report = CycleReport(
+            upload,
+            applied,
+            version,
+            tickets,
+            offset,
+            tuple(problems),
+            routes=routes,
+            positions=positions,
+        )
         record_cycle(self.store, self.client.url, report, self.clock())
         return report
 
     def _lists(self) -> ListApplied:
         key, device = self.enrollment.ledger_key, self.enrollment.device_id
         return fetch_list(self.client, self.store, key, device, self.clock())
+
+    def _routes(self) -> int | None:
+        return fetch_routes(self.client, self.store, self.enrollment.ledger_key)
 
     def _fares(self) -> int | None:
         rules = fetch_fares(self.client, self.store, self.enrollment.ledger_key)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from offline_store import OfflineStore
 from offline_store.journal import format_utc
 from sync.errors import LedgerRefused, LedgerUnreachable
-from validator.list_policy import DegradedPolicy, list_mode
+from validator.list_policy import DegradedPolicy, ListMode, list_mode
 
 if TYPE_CHECKING:
     from sync.service import CycleReport
@@ -60,34 +60,41 @@ def gather(
 ) -> dict[str, Any]:
     """Everything ``validator status`` shows, as one JSON-ready mapping."""
     side = store.ledger
-    last, uploaded, info = side.last_seq(), side.uploaded_seq, side.list_info()
-    received = datetime.fromisoformat(info.received_at) if info.received_at else None
-    mode = list_mode(received, now, max_list_age, policy)
-    recorded = side.status()
-    return {
+    last, uploaded, recorded = side.last_seq(), side.uploaded_seq, side.status()
+    listed, mode = _list_view(store, now, max_list_age, policy)
+    view = {name: recorded.get(name) for name in _RECORDED}
+    view["ledger_url"] = view["ledger_url"] or (enrolled or {}).get("ledger_url")
+    return view | {
         "device_id": store.device_id,
         "enrollment": enrolled,
-        "online": recorded.get("online"),
-        "ledger_url": recorded.get("ledger_url") or (enrolled or {}).get("ledger_url"),
-        "last_seen_at": recorded.get("last_seen_at"),
-        "last_sync_at": recorded.get("last_sync_at"),
-        "offline_since": recorded.get("offline_since"),
-        "last_error": recorded.get("last_error"),
-        "clock_offset_s": recorded.get("clock_offset_s"),
         "journal_last_seq": last,
         "uploaded_seq": uploaded,
         "backlog": max(0, last - uploaded),
-        "list": {
-            "version": info.version,
-            "mode": info.mode,
-            "issued_at": info.issued_at,
-            "expires_at": info.expires_at,
-            "received_at": info.received_at,
-            "age_s": None if mode.age is None else round(mode.age.total_seconds()),
-            "cards": store.card_count(),
-        },
+        "list": listed,
         "degraded": mode.degraded,
         "policy": policy.value,
         "list_mode": mode.describe(),
         "tickets": len(side.tickets(now)),
     }
+
+
+_RECORDED = ("online", "ledger_url", "last_seen_at", "last_sync_at", "offline_since",
+             "last_error", "clock_offset_s")  # fmt: skip
+
+
+def _list_view(
+    store: OfflineStore, now: datetime, max_age: timedelta, policy: DegradedPolicy
+) -> tuple[dict[str, Any], ListMode]:
+    info = store.ledger.list_info()
+    received = datetime.fromisoformat(info.received_at) if info.received_at else None
+    mode = list_mode(received, now, max_age, policy)
+    view = {
+        "version": info.version,
+        "mode": info.mode,
+        "issued_at": info.issued_at,
+        "expires_at": info.expires_at,
+        "received_at": info.received_at,
+        "age_s": None if mode.age is None else round(mode.age.total_seconds()),
+        "cards": store.card_count(),
+    }
+    return view, mode

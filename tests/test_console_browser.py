@@ -70,16 +70,16 @@ def test_the_conductor_signs_in_sells_a_ticket_and_sees_it_listed(
     driver.get(home)  # type: ignore[attr-defined]
     _fill(driver, "crew_id", "1017")
     _fill(driver, "pin", "0000")
-    driver.find_element(By.ID, "sign-in").click()  # type: ignore[attr-defined]
+    _press(driver, "sign-in")
     assert "2" in driver.find_element(By.ID, "message").text  # type: ignore[attr-defined]
     assert not driver.find_elements(By.ID, "sell")  # type: ignore[attr-defined]
     _fill(driver, "crew_id", "1017")
     _fill(driver, "pin", day.DRIVER_PIN)
-    driver.find_element(By.ID, "sign-in").click()  # type: ignore[attr-defined]
+    _press(driver, "sign-in")
     _fill(driver, "route", "12")
-    driver.find_element(By.ID, "set-route").click()  # type: ignore[attr-defined]
+    _press(driver, "set-route")
     bus.at(6, 20)
-    driver.find_element(By.ID, "sell").click()  # type: ignore[attr-defined]
+    _press(driver, "sell")
     message = driver.find_element(By.ID, "message").text  # type: ignore[attr-defined]
     assert message.startswith("VAL-0042-000001")
     sales = driver.find_element(By.ID, "sales").text  # type: ignore[attr-defined]
@@ -94,3 +94,14 @@ def _fill(driver: object, field: str, text: str) -> None:
     box = driver.find_element(By.ID, field)  # type: ignore[attr-defined]
     box.clear()
     box.send_keys(text)
+
+
+def _press(driver: object, button: str) -> None:
+    """Click and wait for the next page (every form answers with a redirect)."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.wait import WebDriverWait
+
+    page = driver.find_element(By.TAG_NAME, "html")  # type: ignore[attr-defined]
+    driver.find_element(By.ID, button).click()  # type: ignore[attr-defined]
+    WebDriverWait(driver, 10).until(expected_conditions.staleness_of(page))  # type: ignore[arg-type]

@@ -24,8 +24,16 @@ from validator.config import Config, ConfigError, load_config
 from validator.crew_service import CrewService
 from validator.crew_wiring import build_crew
 from validator.inspection import Verdict
-from validator.model import CardStatus, Category, Medium, Outcome, Presentation, Reason, Signal
-from validator.model import Tenge
+from validator.model import (
+    CardStatus,
+    Category,
+    Medium,
+    Outcome,
+    Presentation,
+    Reason,
+    Signal,
+    Tenge,
+)
 from validator.pipeline import Answer, Pipeline
 from validator.ports import CardRead
 from validator.shift import Phase

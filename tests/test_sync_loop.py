@@ -58,7 +58,9 @@ def validator(tmp_path: Path, admin: AdminClient, proxy: FaultProxy) -> Iterator
     config = bus_config(tmp_path / "data", proxy.url, max_list_age=1.0)
     config = replace(
         config,
-        nfc=replace(config.nfc, path=f"udp:127.0.0.1:{port}", poll_timeout=0.2, removal_timeout=0.5),
+        nfc=replace(
+            config.nfc, path=f"udp:127.0.0.1:{port}", poll_timeout=0.2, removal_timeout=0.5
+        ),
         feedback=replace(config.feedback, backend="recording", display="none"),
         ledger=replace(config.ledger, timeout=2.0),
     )

@@ -127,7 +127,9 @@ def build_app(
     app = App(config, store, reader, feedback, pipeline)
     try:
         app.crew = attach_crew(config, store, pipeline, rules)
-        app.sources = start_sources(config, pipeline, SystemClock.named(config.device.timezone).now)
+        stops = store.routes.stops(config.route.number)  # from the ledger's signed route data
+        now = SystemClock.named(config.device.timezone).now
+        app.sources = start_sources(config, pipeline, now, stops=stops, store=store)
     except BaseException:
         app.close()
         raise

@@ -28,6 +28,20 @@ def _store_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_crew(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from validator import cmd_crew
+
+    crew = sub.add_parser("crew", help="the crew list").add_subparsers(dest="action", required=True)
+    hashing = crew.add_parser("hash-pin", help="print a hashed PIN line for crew.toml")
+    hashing.set_defaults(handler=cmd_crew.hash_pin)
+    shift = sub.add_parser("shift", help="the crew shift").add_subparsers(
+        dest="action", required=True
+    )
+    report = shift.add_parser("report", help="print the current or last shift report")
+    _store_options(report)
+    report.set_defaults(handler=cmd_crew.shift_report)
+
+
 def _add_run(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     from validator import cmd_run
 
@@ -193,6 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
         _add_depot,
         _add_sync,
         _add_ledger,
+        _add_crew,
     ):
         add(sub)
     return parser

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from validator.app import App, build_app
 from validator.config import load_config
+from validator.console import start_console
 from validator.pipeline import Answer
 from validator.run_sync import ledger_state, start_sync, stop_sync
 from validator.sdnotify import Notifier
@@ -63,6 +64,9 @@ def run(args: argparse.Namespace) -> int:
     faulthandler.enable()  # a watchdog SIGABRT dumps every thread's stack to the journal
     notifier = Notifier.from_environment(os.environ)
     sync = start_sync(app, args.data)
+    console = start_console(
+        app.crew, config.console.enabled, config.console.port, _console_status(app, sync)
+    )
     watchdog = Watchdog(notifier, watchdog_interval(os.environ, os.getpid()), _health(app, sync))
     log.info(
         "Validator %s ready: bus %s, route %s, %d cards in the list",
@@ -77,6 +81,8 @@ def run(args: argparse.Namespace) -> int:
             app.pipeline.run(stop, heartbeat=watchdog.beat)
     finally:
         notifier.stopping()
+        if console is not None:
+            console.stop()
         stop_sync(sync)
         app.close()
     return 0
@@ -108,3 +114,20 @@ def _health(app: App, sync: SyncService | None = None) -> Callable[[], Health]:
         return Health(True, ready_status(app.pipeline.trip.route, cards, ledger))
 
     return health
+
+
+def _console_status(app: App, sync: SyncService | None) -> Callable[[], dict[str, str]]:
+    """What the driver console shows under Status."""
+
+    def status() -> dict[str, str]:
+        place, side = app.pipeline.context(), app.store.ledger
+        info = side.list_info()
+        shown = {
+            "ledger": ledger_state(app, sync),
+            "backlog": f"{side.last_seq() - side.uploaded_seq} rows",
+            "list": f"version {info.version}, received {info.received_at or 'never'}",
+            "GPS": str(place.get("stop") or place.get("position") or "no fix"),
+        }
+        return shown | ({"fault": app.pipeline.fault} if app.pipeline.fault else {})
+
+    return status

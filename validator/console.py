@@ -23,7 +23,7 @@ from validator.console_pages import main_page, sign_in_page
 from validator.crew_service import CrewService
 from validator.model import Category
 
-__all__ = ["Console", "StatusSource"]
+__all__ = ["Console", "StatusSource", "start_console"]
 
 log = logging.getLogger("validator.console")
 
@@ -211,3 +211,19 @@ def _handler(console: Console) -> type[BaseHTTPRequestHandler]:
             self.wfile.write(body)
 
     return Handler
+
+
+def start_console(
+    crew: CrewService | None, enabled: bool, port: int, status: StatusSource
+) -> Console | None:
+    """The console when configured and there is a crew; a port in use is logged,
+    never fatal (taps go on)."""
+    if crew is None or not enabled:
+        return None
+    try:
+        console = Console(crew, status, port)
+    except OSError as exc:
+        log.error("Driver console not started: port %d on 127.0.0.1: %s (console.port)", port, exc)
+        return None
+    console.start()
+    return console

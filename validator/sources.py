@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from drivers.ble import Air, BleResult
     from drivers.gps import GpsState
     from drivers.qr import ScanEvent
+    from offline_store import OfflineStore
 
 __all__ = ["Sources", "gps_context", "qr_answer", "start_sources"]
 
@@ -57,11 +58,15 @@ def start_sources(
     *,
     stops: Sequence[Stop] = (),
     air: Air | None = None,
+    store: OfflineStore | None = None,
 ) -> Sources:
-    """Start the sources the config names; on a failure, stop those started."""
+    """Start the sources the config names; on a failure, stop those started.
+    With a ``store``, GPS positions are queued there for the arrival board."""
     sources = Sources()
     try:
         _start_gps(config, pipeline, stops, sources)
+        if store is not None:
+            _start_positions(config, store, stops, now, sources)
         _start_qr(config, pipeline, now, sources)
         _start_ble(config, pipeline, air, sources)
     except BaseException:
@@ -174,6 +179,27 @@ def _start_gps(config: Config, pipeline: Pipeline, stops: Sequence[Stop], source
     route_stops = tuple(stops)
     pipeline.context = lambda: gps_context(receiver.state(), route_stops, gps.stop_radius)
     log.info("GPS receiver on %s (%d stops of the route known)", gps.port, len(route_stops))
+
+
+def _start_positions(
+    config: Config,
+    store: OfflineStore,
+    stops: Sequence[Stop],
+    now: Callable[[], datetime],
+    sources: Sources,
+) -> None:
+    state = sources.gps_state
+    if state is None:
+        return
+    from validator.position_sampler import PositionSampler, sample_position
+
+    gps, route, route_stops = config.gps, config.route.number, tuple(stops)
+    sampler = PositionSampler(
+        lambda: sample_position(state(), store, route, route_stops, gps.stop_radius, now()),
+        gps.position_interval,
+    )
+    sampler.start()
+    sources.closers.append(sampler.stop)
 
 
 def _port(port: str, section: str) -> str:
