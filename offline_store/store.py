@@ -198,6 +198,20 @@ class OfflineStore:
         """Called by ``LedgerSide.apply_list`` inside its transaction, under the lock."""
         self._list_version, self._watermark = version, watermark
 
+    def counter(self, name: str) -> int | None:
+        """The last number taken from counter ``name`` (meta ``counter.NAME``); None: never."""
+        with self._db.reading() as conn:
+            value = get_meta(conn, f"counter.{name}")
+        return None if value is None else int(value)
+
+    def take_number(self, name: str, at_least: int = 1) -> int:
+        """The next number of counter ``name`` (and at least ``at_least``), stored
+        durably before it is returned: a number is never handed out twice."""
+        with self._db.writing() as conn:
+            number = max(int(get_meta(conn, f"counter.{name}") or 0) + 1, at_least)
+            set_meta(conn, f"counter.{name}", str(number))
+        return number
+
     def card_count(self) -> int:
         with self._db.reading() as conn:
             return cards.card_count(conn)

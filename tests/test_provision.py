@@ -155,8 +155,16 @@ def test_the_printer_choice_is_kept_in_the_unit_file(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, stick: Path
 ) -> None:
     assert provision(capsys, tmp_path, stick, "--printer", "usb:04B8:0202").code == 0
-    assert "usb:04b8:0202" in (tmp_path / "etc" / "unit.toml").read_text(encoding="utf-8")
-    load_config(tmp_path / "etc" / "unit.toml")
+    printer = load_config(tmp_path / "etc" / "unit.toml").printer
+    assert (printer.kind, printer.usb_vendor, printer.usb_product) == ("usb", 0x04B8, 0x0202)
+
+
+def test_a_network_printer_is_written_with_its_host_and_port(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, stick: Path
+) -> None:
+    assert provision(capsys, tmp_path, stick, "--printer", "network:192.0.2.7").code == 0
+    printer = load_config(tmp_path / "etc" / "unit.toml").printer
+    assert (printer.kind, printer.host, printer.port) == ("network", "192.0.2.7", 9100)
 
 
 def test_enrollment_names_the_pinned_ledger_keys_and_provisioning_keeps_them(

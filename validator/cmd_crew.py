@@ -17,7 +17,7 @@ from validator.shift_report import build_report, report_receipt
 
 __all__ = ["hash_pin", "receipt_text", "shift_report"]
 
-MIN_PIN, MAX_PIN = 4, 12
+MIN_PIN, MAX_PIN = 4, 8  # validator.crew.PIN_PATTERN
 
 
 def hash_pin(args: argparse.Namespace) -> int:

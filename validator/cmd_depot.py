@@ -15,12 +15,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from validator.clock import SystemClock
+from validator.cmd_depot_checks import DEFAULT_GPS_WAIT, depot_hooks
 from validator.config import load_config
 from validator.diag import collect, members_with_pans, write_bundle
 from validator.provision import ProvisionError, ProvisionReport, ProvisionRequest
 from validator.provision import provision as provision_unit
 from validator.selftest import (
-    Hooks,
     Row,
     SelfTestOptions,
     Verdict,
@@ -134,13 +134,6 @@ def _next_steps(report: ProvisionReport) -> list[str]:
 # --- selftest -----------------------------------------------------------------
 
 
-def depot_hooks() -> Hooks:
-    """The self-test checks other drivers provide. Wire them here as they land:
-    ``Hooks(printer=drivers.printer…, gps=drivers.gps…, ledger=sync…)``, each a
-    ``Callable[[Config], Row]`` that never raises for a missing device."""
-    return Hooks()
-
-
 def add_selftest_arguments(p: argparse.ArgumentParser) -> None:
     _store_arguments(p)
     p.add_argument(
@@ -152,6 +145,13 @@ def add_selftest_arguments(p: argparse.ArgumentParser) -> None:
         default=200,
         metavar="MB",
         help="warn when the SD card has less free space (default: 200)",
+    )
+    p.add_argument(
+        "--gps-wait",
+        type=float,
+        default=DEFAULT_GPS_WAIT,
+        metavar="SECONDS",
+        help=f"wait this long for a GPS fix (default: {DEFAULT_GPS_WAIT:g})",
     )
 
 
@@ -165,12 +165,16 @@ def selftest(args: argparse.Namespace) -> int:
     if wait is not None and not 0 < wait <= MAX_CARD_WAIT:
         print(f"--card-wait takes seconds, above 0 and at most {MAX_CARD_WAIT:g}", file=sys.stderr)
         return EX_USAGE
+    if not 0 <= args.gps_wait <= MAX_CARD_WAIT:
+        print(f"--gps-wait takes seconds, 0 to {MAX_CARD_WAIT:g}", file=sys.stderr)
+        return EX_USAGE
     config = load_config(args.config)
     now = SystemClock.named(config.device.timezone).now()
     options = SelfTestOptions(now, args.data, wait, args.min_free_mb)
     if wait is not None:
         print(f"When the reader is tested, hold a card on it (up to {wait:g} s).", flush=True)
-    rows = run_selftest(config, options, depot_hooks())
+    hooks = depot_hooks(now, args.gps_wait, args.data)
+    rows = run_selftest(config, options, hooks)
     if os.geteuid() == 0:
         rows.insert(0, _as_root(args.config))
     print(format_table(rows), end="")

@@ -51,6 +51,7 @@ __all__ = ["CrewService", "CrewSetup", "Done", "SaleDone"]
 
 log = logging.getLogger("validator.crew")
 
+CASH_COUNTER = "cash_ticket"  # store meta ``counter.cash_ticket``: the last ticket counter
 JOURNAL_WINDOW = 50_000  # journal rows read back for the shift (several days of taps)
 _OK = {"kk": "Дайын", "ru": "Готово", "en": "Done"}
 _STORE_DOWN = {
@@ -117,6 +118,11 @@ class CrewService:
         """For ``Pipeline.gate``: the trip to decide a tap on, or NO_SHIFT."""
         return shift.tap_gate(self._state, self.setup.policy, configured)
 
+    def set_rules(self, rules: FareRules) -> None:
+        """A new fare table (installed by sync): the next sale is priced with it."""
+        with self._lock:
+            self.rules = rules
+
     def close(self) -> None:
         self.printer.close()
 
@@ -160,17 +166,21 @@ class CrewService:
     def sell(self, category: Category, riders: int) -> SaleDone:
         """Record the sale first, then try to print; the result is journaled."""
         with self._lock:
-            now = self._now()
-            events = self.sale_events()
-            counter = cash.next_counter(events)
-            point = self.setup.point
-            made = cash.sell(self.rules, self._state, point, category, riders, counter, now)
-            if isinstance(made, SaleRefusal):
-                return SaleDone(False, made.line(self.language))
+            now, point = self._now(), self.setup.point
+            priced = cash.sell(self.rules, self._state, point, category, riders, 0, now)
+            if isinstance(priced, SaleRefusal):
+                return SaleDone(False, priced.line(self.language))
+            try:
+                counter = self._counter()  # only a sale that goes ahead takes a number
+            except StoreUnavailable as exc:
+                log.error("No ticket number: %s", exc)
+                return SaleDone(False, _STORE_DOWN.get(self.language, _STORE_DOWN["en"]))
+            number = cash.ticket_number(point.device_id, counter)
+            made = replace(priced, counter=counter, ticket_number=number)
             sold = SaleEvent(cash.SaleEventKind.SOLD, now, made.ticket_number, made)
             if not self._journal((sold,)):
                 return SaleDone(False, _STORE_DOWN.get(self.language, _STORE_DOWN["en"]))
-            return self._print(cash.cash_book([*events, sold]), made, reprint=False)
+            return self._print(cash.cash_book([sold]), made, reprint=False)
 
     def reprint(self, number: str) -> SaleDone:
         with self._lock:
@@ -243,6 +253,14 @@ class CrewService:
 
     def _rules(self, now: datetime) -> tuple[CrewList, ShiftPolicy, datetime]:
         return self.setup.crew, self.setup.policy, now
+
+    def _counter(self) -> int:
+        """The next ticket counter, kept in the store's meta table; a store from
+        before it was kept starts above the sales in its journal."""
+        floor = 1
+        if self._store.counter(CASH_COUNTER) is None:
+            floor = cash.next_counter(self.sale_events())
+        return self._store.take_number(CASH_COUNTER, floor)
 
     def _now(self) -> datetime:
         return self._clock.now()

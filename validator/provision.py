@@ -33,7 +33,6 @@ from validator.unit_files import (
 from validator.unit_toml import (
     UnitSettings,
     check_loads,
-    config_knows,
     configured_device_id,
     key_file_entries,
     render_unit_toml,
@@ -191,7 +190,7 @@ def provision(request: ProvisionRequest) -> ProvisionReport:
     planned = _planned_secrets(secrets, request.force)
     new_device_key = _needs_device_key(files, request.force)
     entries = key_file_entries(files, (path for path, _ in planned))
-    text = render_unit_toml(settings, entries, printer_section=config_knows("printer", "device"))
+    text = render_unit_toml(settings, entries)
     try:
         files.directory.mkdir(mode=0o755, parents=True, exist_ok=True)
         _check_config(text, files.directory)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from validator.app import App, data_dir, load_fare_rules
+from validator.fares import FareRules
 from validator.list_policy import ListMode
 
 if TYPE_CHECKING:
@@ -24,14 +25,22 @@ def start_sync(app: App, data: Path | None) -> SyncService | None:
     """The running sync loop, or None (with one log line saying why)."""
     from sync import Hooks, NotEnrolled, open_service
 
-    pipeline = app.pipeline
+    pipeline, crew = app.pipeline, app.crew
 
     def set_mode(mode: ListMode) -> None:
         pipeline.list_mode = mode
 
+    def set_rules(rules: FareRules) -> None:
+        pipeline.set_rules(rules)
+        if crew is not None:
+            crew.set_rules(rules)  # cash sales are priced with the same table
+
     try:
         service = open_service(
-            app.config, app.store, data_dir(app.config, data), Hooks(pipeline.set_rules, set_mode)
+            app.config,
+            app.store,
+            data_dir(app.config, data),
+            Hooks(set_rules, set_mode, app.announce_tickets),
         )
     except NotEnrolled as error:
         level = logging.WARNING if app.config.ledger.url else logging.INFO

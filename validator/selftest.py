@@ -290,11 +290,13 @@ def check_feedback(config: Config) -> Row:
 
 
 def _printer(config: Config, hook: Hook | None) -> Row:
-    device = getattr(getattr(config, "printer", None), "device", None)
-    if device in (None, "none"):
+    kind = config.printer.kind
+    if kind == "none":
         return Row("printer", Verdict.SKIP, "no printer configured")
     if hook is None:
-        return Row("printer", Verdict.WARN, f"{device} is configured but cannot be tested here")
+        return Row(
+            "printer", Verdict.WARN, f"a {kind} printer is configured but cannot be tested here"
+        )
     return _guarded("printer", hook, config)
 
 

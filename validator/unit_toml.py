@@ -45,9 +45,7 @@ class UnitSettings:
     data_dir: Path | None
 
 
-def render_unit_toml(
-    settings: UnitSettings, key_files: Mapping[str, str], *, printer_section: bool
-) -> str:
+def render_unit_toml(settings: UnitSettings, key_files: Mapping[str, str]) -> str:
     """The unit's own config file; the shipped defaults fill in the rest.
     ``key_files`` maps ``[security]`` keys to file names beside it."""
     lines = [
@@ -63,12 +61,23 @@ def render_unit_toml(
     lines += _section("ledger", url=settings.ledger_url)
     if key_files:
         lines += _section("security", **key_files)
-    if printer_section:
-        lines += _section("printer", device=settings.printer)
-    elif settings.printer != "none":
-        note = "(this software has no [printer] settings yet)"
-        lines += ["", f"# printer: {settings.printer} {note}"]
+    lines += _section("printer", **printer_keys(settings.printer))
     return "\n".join(lines) + "\n"
+
+
+def printer_keys(spec: str) -> dict[str, object]:
+    """``[printer]`` keys for a checked --printer spec: none, usb:VID:PID,
+    serial:/dev/…, network:HOST:PORT."""
+    kind, _, rest = spec.partition(":")
+    if kind == "usb":
+        vendor, _, product = rest.partition(":")
+        return {"kind": "usb", "usb_vendor": int(vendor, 16), "usb_product": int(product, 16)}
+    if kind == "serial":
+        return {"kind": "serial", "serial_port": rest}
+    if kind == "network":
+        host, _, port = rest.rpartition(":")
+        return {"kind": "network", "host": host, "port": int(port)}
+    return {"kind": "none"}
 
 
 def _section(name: str, **values: object) -> list[str]:
