@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
+from drivers.nfc.udp_ports import free_udp_port
 
-def free_udp_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+__all__ = ["free_udp_port", "import_cards_csv", "run_cli", "write_unit_config"]
 
 
 def write_unit_config(tmp: Path, port: int, *, removal_timeout: float = 2.0) -> Path:

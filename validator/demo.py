@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import socket
 import sys
 import tempfile
 import threading
@@ -23,19 +22,13 @@ from validator.app import App, build_app
 from validator.config import Config, load_config, shipped_config
 from validator.demo_ledger import DemoLedger
 from validator.demo_media import DemoKeys, make_demo_keys
+from validator.demo_remote import Remote, play_remote
 from validator.demo_script import CARDS, SCENES, TIMUR, Scene
 from validator.messages import Language
 from validator.pipeline import Answer
 
 if TYPE_CHECKING:
     from drivers.nfc import CardEmulator
-
-
-def free_udp_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def demo_config(data: Path, port: int, language: Language | None, keys: DemoKeys) -> Config:
@@ -64,7 +57,7 @@ def run_demo(args: argparse.Namespace) -> int:
         logging.getLogger().setLevel(logging.WARNING)
         logging.getLogger("nfc").setLevel(logging.WARNING)
     with tempfile.TemporaryDirectory(prefix="validator-demo-") as tmp:
-        port = free_udp_port()
+        port = _free_udp_port()
         keys = make_demo_keys(Path(tmp) / "keys")
         config = demo_config(Path(tmp), port, args.language, keys)
         with (
@@ -77,6 +70,7 @@ def run_demo(args: argparse.Namespace) -> int:
             try:
                 sync = ledger.connect(app)  # the balance list comes down from the ledger
                 tally = _board(app, emulator, keys, out)
+                _remote(Remote(app, keys, ledger, sync, out), tally)  # QR, tickets, Bluetooth
                 ledger.sync_up(sync)  # the journal goes up
                 ledger.show_history(TIMUR, config)
                 _epilogue(app, out)
@@ -96,6 +90,12 @@ def _board(app: App, emulator: CardEmulator, keys: DemoKeys, out: TextIO) -> Tal
         answers = _play(app, emulator, scene, keys)
         _report(answers, scene, out, tally)
     return tally
+
+
+def _remote(remote: Remote, tally: Tally) -> None:
+    good, bad = play_remote(remote, first=len(SCENES) + 1)
+    tally.expected += good
+    tally.unexpected += bad
 
 
 def _play(app: App, emulator: CardEmulator, scene: Scene, keys: DemoKeys) -> list[Answer]:
@@ -154,3 +154,9 @@ def _verdict(tally: Tally, out: TextIO) -> int:
         return 1
     print(f"All {tally.expected} scenes answered as expected.", file=out)
     return 0
+
+
+def _free_udp_port() -> int:
+    from drivers.nfc.udp_ports import free_udp_port
+
+    return free_udp_port()

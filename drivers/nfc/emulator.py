@@ -27,6 +27,7 @@ from types import TracebackType
 from typing import TextIO
 
 from drivers.nfc.picc import REQA, WUPA, EmulatedCard, Picc, State
+from drivers.nfc.udp_ports import free_udp_port
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +58,7 @@ class CardEmulator:
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self._socket.bind((host, port))
+        self._socket.bind((host, port or free_udp_port(host)))
         self._wake_r, self._wake_w = socket.socketpair()
         self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._serve, name="card-emulator", daemon=True)
