@@ -23,13 +23,10 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
-import random
 import sqlite3
-import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -43,6 +40,8 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from sync_delta import Background, apply_delta, bench_delta_taps  # noqa: E402
+
 from ledger.admin_client import AdminClient  # noqa: E402
 from ledger.cards import card_number_for  # noqa: E402
 from ledger.device_auth import DeviceAuth  # noqa: E402
@@ -55,11 +54,8 @@ from sync import LedgerClient, enroll  # noqa: E402
 from sync.keys import load_enrollment, load_key  # noqa: E402
 from sync.lists import prepare_update  # noqa: E402
 from sync.upload import upload_backlog  # noqa: E402
-from validator.app import load_fare_rules  # noqa: E402
-from validator.config import load_config, shipped_config  # noqa: E402
-from validator.decide import decide  # noqa: E402
-from validator.fares import FareRules  # noqa: E402
-from validator.model import Medium, Outcome, Presentation, Reason, TripContext  # noqa: E402
+from validator.config import load_config  # noqa: E402
+from validator.model import Medium, Outcome, Reason  # noqa: E402
 
 ZONE = ZoneInfo("Asia/Almaty")
 BATCH = load_config(None).sync.batch_size
@@ -223,7 +219,7 @@ def catch_up(device: Device) -> Callable[[], None]:
     """Apply the list changes so far, so the next delta holds only what follows."""
 
     def apply() -> None:
-        apply_delta(device, Background({}))
+        apply_delta(device.store, device.client, Background({}))
 
     return apply
 
@@ -301,98 +297,6 @@ def _timed_insert(path: Path, ddl: list[str], rows: list[tuple[Any, ...]]) -> fl
     return elapsed
 
 
-# --- (c) taps during a delta ----------------------------------------------------
-
-
-def tapper(store: OfflineStore, rules: FareRules, cards: int) -> Callable[[], float]:
-    trip, rng = TripContext("12"), random.Random(11)
-
-    def tap() -> float:
-        number = card_number_for(rng.randrange(1, cards + 1))
-        started = time.perf_counter_ns()
-        now = datetime.now(ZONE)
-        presentation = Presentation(Medium.DESFIRE, card_number=number)
-        decision = decide(presentation, store.account(number, now), rules, trip, now)
-        store.record(_recorded(number, decision))
-        return (time.perf_counter_ns() - started) / 1e6
-
-    return tap
-
-
-def _recorded(number: str, decision: Any) -> TapRecord:
-    return TapRecord(
-        time=datetime.now(ZONE), mono_ns=time.monotonic_ns(), medium=Medium.DESFIRE,
-        card_number=number, uid=None, route="12", direction="forward", fare=decision.fare,
-        riders=decision.riders, balance_after=decision.balance_after, result=decision.outcome,
-        reason=decision.reason,
-    )  # fmt: skip
-
-
-@dataclass
-class Background:
-    phases: dict[str, tuple[float, float]]  # name: (start, end), perf_counter seconds
-    cards: int = 0
-
-    def timed(self, name: str, step: Callable[[], Any]) -> Any:
-        started = time.perf_counter()
-        result = step()
-        self.phases[name] = (started, time.perf_counter())
-        return result
-
-
-def apply_delta(device: Device, done: Background) -> None:
-    """What the sync loop does for a list, phase by phase (as ``fetch_list``)."""
-    key, held, now = load_enrollment(device.data).ledger_key, device.store.list_version, _now()
-    download = done.timed("download", lambda: device.client.lists(since=held))
-    update = done.timed(
-        "verify (no lock)", lambda: prepare_update(download, key, device.device_id, held, now)
-    )
-    applied = done.timed(
-        "apply (one transaction, store locked)", lambda: device.store.ledger.apply_list(update, now)
-    )
-    done.cards = applied.cards
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def bench_delta_taps(device: Device, cards: int, idle_taps: int) -> None:
-    rules, _ = load_fare_rules(load_config(shipped_config("sim.toml")))
-    tap = tapper(device.store, rules, cards)
-    for _ in range(200):
-        tap()  # warm the cache
-    idle = [tap() for _ in range(idle_taps)]
-    done = Background({})
-    worker = threading.Thread(target=apply_delta, args=(device, done))
-    busy: list[tuple[float, float]] = []  # (start, ms)
-    worker.start()
-    while worker.is_alive():
-        busy.append((time.perf_counter(), tap()))
-    worker.join()
-    _print_delta(idle, busy, done)
-
-
-def _print_delta(idle: list[float], busy: list[tuple[float, float]], done: Background) -> None:
-    during = [ms for _, ms in busy]
-    i99, b99 = _p(idle, 0.99), _p(during, 0.99)
-    print(f"\n(c) taps while a delta of {done.cards:,} cards is applied in the background")
-    for phase, (start, end) in done.phases.items():
-        slow = sum(1 for at, ms in busy if start <= at < end and ms > 2 * i99)
-        taps = sum(1 for at, _ in busy if start <= at < end)
-        print(f"    background {phase}: {end - start:.2f} s; {taps} taps began, {slow} of them "
-              f"slower than 2x idle p99")  # fmt: skip
-    for name, values in (("idle", idle), ("during", during)):
-        print(f"    {name:6} {len(values):5} taps  p50 {_p(values, 0.5):.3f} ms  "
-              f"p99 {_p(values, 0.99):.3f} ms  max {max(values):.2f} ms")  # fmt: skip
-    print(f"    ratio p99 {b99 / i99:.2f}x (target <= 1.5); the tap that meets the apply "
-          f"transaction waits for it (max above)")  # fmt: skip
-
-
-def _p(values: list[float], q: float) -> float:
-    return statistics.quantiles(values, n=1000)[int(q * 1000) - 1]
-
-
 # --- main -----------------------------------------------------------------------
 
 
@@ -418,7 +322,7 @@ def _run(ledger: Ledger, folder: Path, args: argparse.Namespace) -> None:
     lists = enrolled(ledger, folder, "BENCH-LISTS")
     bench_snapshot(lists, folder)
     bench_upload(ledger, folder, args.taps, catch_up(lists))  # our upload makes the delta
-    bench_delta_taps(lists, args.cards, args.idle_taps)
+    bench_delta_taps(lists.store, lists.client, args.cards, args.idle_taps)
     lists.store.close()
 
 

@@ -95,3 +95,8 @@ class LedgerSide:
         """The tickets for this bus still valid at ``now``."""
         with self._db.reading() as conn:
             return outbox.read_tickets(conn, format_utc(now))
+
+    def use_ticket(self, code: str, now: datetime) -> str | None:
+        """Mark a ticket checked on this bus: None the first time, then when it was."""
+        with self._db.writing() as conn:
+            return outbox.use_ticket(conn, code, format_utc(now))

@@ -27,6 +27,7 @@ __all__ = [
     "set_uploaded_seq",
     "tickets_after",
     "uploaded_seq",
+    "use_ticket",
     "write_status",
 ]
 
@@ -93,9 +94,23 @@ def save_tickets(
 
 
 def read_tickets(conn: sqlite3.Connection, now: str) -> list[dict[str, Any]]:
-    """The tickets still valid at ``now`` (ISO UTC text), oldest first."""
+    """The tickets still valid at ``now`` (ISO UTC text), oldest first, with
+    when each arrived (``received_at``) and was checked (``used_at``, or None)."""
+    names = (*TICKET_FIELDS, "received_at", "used_at")
     cursor = conn.execute(
-        f"SELECT {', '.join(TICKET_FIELDS)} FROM tickets WHERE valid_until >= ? ORDER BY id",
-        (now,),
+        f"SELECT {', '.join(names)} FROM tickets WHERE valid_until >= ? ORDER BY id", (now,)
     )
-    return [dict(zip(TICKET_FIELDS, row, strict=True)) for row in cursor]
+    return [dict(zip(names, row, strict=True)) for row in cursor]
+
+
+def use_ticket(conn: sqlite3.Connection, code: str, now: str) -> str | None:
+    """Mark the ticket with this code used at ``now``; None if it was not used
+    before, else when it was (the mark is left as it was)."""
+    wanted = code.strip().upper()
+    marked = conn.execute(
+        "UPDATE tickets SET used_at = ? WHERE upper(code) = ? AND used_at IS NULL", (now, wanted)
+    )
+    if marked.rowcount:
+        return None
+    row = conn.execute("SELECT used_at FROM tickets WHERE upper(code) = ?", (wanted,)).fetchone()
+    return None if row is None else str(row[0])

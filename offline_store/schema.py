@@ -167,10 +167,17 @@ def create_route_stops_and_positions(db: sqlite_utils.Database) -> None:
     )
 
 
+def add_ticket_used_at(db: sqlite_utils.Database) -> None:
+    """Migration 4: when a conductor checked each SMS or messenger ticket on
+    this bus (NULL: not yet), so a second check says "already used"."""
+    db.table("tickets").add_column("used_at", str)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     create_everything,
     create_tickets,
     create_route_stops_and_positions,
+    add_ticket_used_at,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

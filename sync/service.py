@@ -16,7 +16,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from offline_store import OfflineStore, StoreUnavailable
 from offline_store.lists import ListApplied
@@ -55,6 +55,7 @@ class Hooks:
 
     on_rules: Callable[[FareRules], None] = lambda rules: None
     on_list_mode: Callable[[ListMode], None] = lambda mode: None
+    on_tickets: Callable[[list[dict[str, Any]]], None] = lambda tickets: None  # new ones
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +100,7 @@ class SyncService:
         applied = self._guarded(problems, self._lists)
         version = self._guarded(problems, self._fares)
         routes = self._guarded(problems, self._routes)
-        tickets = fetch_tickets(self.client, self.store, self.clock())
+        tickets = self._tickets()
         positions = upload_positions(self.client, self.store)
         report = CycleReport(
             upload,
@@ -117,6 +118,15 @@ class SyncService:
     def _lists(self) -> ListApplied:
         key, device = self.enrollment.ledger_key, self.enrollment.device_id
         return fetch_list(self.client, self.store, key, device, self.clock())
+
+    def _tickets(self) -> int:
+        """Take the tickets; tell the validator of each one stored for the first time."""
+        before = self.store.ledger.tickets_after
+        count = fetch_tickets(self.client, self.store, self.clock())
+        if count:
+            fresh = [t for t in self.store.ledger.tickets(self.clock()) if t["id"] > before]
+            self._safely(lambda: self.hooks.on_tickets(fresh))
+        return count
 
     def _routes(self) -> int | None:
         return fetch_routes(self.client, self.store, self.enrollment.ledger_key)

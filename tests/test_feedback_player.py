@@ -35,3 +35,13 @@ def test_the_newest_signal_leaves_the_lights_as_its_pattern_ends() -> None:
     player.close()
     assert pins.state(24) is True  # out of service keeps the red light on
     assert pins.state(23) is False
+
+
+def test_a_ticket_chirp_leaves_the_out_of_service_light_on() -> None:
+    pins = RecordingPins()
+    lights = BuzzerAndLights(pins, 18, 23, 24, sleep=pins.sleep)
+    lights.play(Signal.OUT_OF_SERVICE)
+    lights.play(Signal.TICKET_ARRIVED)
+    assert pins.state(24) is True  # still out of service
+    assert pins.state(18) is False  # the chirp is over
+    assert any(change.pin == 18 and change.level for change in pins.timeline[-3:])

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import socket
 import stat
@@ -95,3 +96,21 @@ def _wait_for(url: str) -> dict[str, object]:
         except requests.RequestException:
             assert time.monotonic() < deadline, "the ledger never answered"
             time.sleep(0.1)
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_the_progress_bar_counts_taps_on_a_terminal_and_stays_quiet_in_a_log() -> None:
+    from validator.cmd_sync import ProgressBar
+
+    terminal, log = Terminal(), io.StringIO()
+    for stream in (terminal, log):
+        bar = ProgressBar(stream, "Uploading taps")
+        bar.update(5000, 12000)
+        bar.update(12000, 12000)
+        bar.done()
+    assert terminal.getvalue().endswith("[" + "#" * 30 + "] 12 000/12 000\n")
+    assert "5 000/12 000" in terminal.getvalue() and log.getvalue() == ""

@@ -11,7 +11,7 @@ import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from offline_store import OfflineStore
 from validator.clock import SystemClock
@@ -37,6 +37,12 @@ class App:
     pipeline: Pipeline
     sources: Sources = field(default_factory=Sources)  # QR scanner, Bluetooth, GPS
     crew: CrewService | None = None  # shifts, cash, inspection (None: no crew list)
+
+    def announce_tickets(self, tickets: list[dict[str, Any]]) -> None:
+        """Sync stored new SMS or messenger tickets: one chirp and line each."""
+        from validator.ticket_arrivals import announce
+
+        announce(self.feedback, self.config.device.language, tickets)
 
     def close(self) -> None:
         self.sources.close()

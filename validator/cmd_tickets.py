@@ -1,16 +1,22 @@
 """`validator tickets`: the SMS and messenger tickets sync brought for this bus,
-for the driver (time, masked phone, code), and `validator tickets check CODE`
-for a conductor checking a passenger's code."""
+for the driver (time, masked phone, code) with how many arrived on this trip,
+and `validator tickets check CODE` for a conductor checking a passenger's
+code (a valid code is marked used: a second check says "already used")."""
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from validator.clock import SystemClock
 from validator.config import load_config
+from validator.ticket_arrivals import arrived_since, counting_since, mask_contact
+
+if TYPE_CHECKING:
+    from offline_store import OfflineStore
 
 __all__ = ["add_parser", "list_tickets", "mask_contact"]
 
@@ -24,26 +30,32 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.set_defaults(handler=list_tickets)
 
 
-def mask_contact(contact: str) -> str:
-    """A phone number or messenger id with all but the last four hidden."""
-    return "•" * max(0, len(contact) - 4) + contact[-4:]
-
-
 def list_tickets(args: argparse.Namespace) -> int:
     from validator.app import open_store
 
     config = load_config(args.config)
+    now = SystemClock.named(config.device.timezone).now()
     store = open_store(config, args.data)
     try:
-        tickets = store.ledger.tickets(datetime.now(UTC))
+        tickets = store.ledger.tickets(now)
+        if args.action == "check":
+            return _check(store, tickets, args.code or "", config.route.number, now)
+        since, label = counting_since(_entries(store), now)
     finally:
         store.close()
-    if args.action == "check":
-        return _check(tickets, args.code or "", config.route.number)
+    arrived = len(arrived_since(tickets, since))
+    print(f"{arrived} ticket(s) arrived {label} ({since:%Y-%m-%d %H:%M})")
     print(f"{len(tickets)} ticket(s) valid now for bus {config.device.bus_number}")
     for ticket in tickets:
         print(_line(ticket))
     return 0
+
+
+def _entries(store: OfflineStore) -> list[Any]:
+    from validator.crew_journal import journal_entries
+    from validator.crew_service import JOURNAL_WINDOW
+
+    return list(journal_entries(store.journal(last=JOURNAL_WINDOW)))
 
 
 def _line(ticket: Mapping[str, Any]) -> str:
@@ -52,7 +64,9 @@ def _line(ticket: Mapping[str, Any]) -> str:
     return f"{sold}  {contact:>15}  {ticket['code']}  {ticket['channel']}  route {ticket['route']}"
 
 
-def _check(tickets: list[dict[str, Any]], code: str, route: str) -> int:
+def _check(
+    store: OfflineStore, tickets: list[dict[str, Any]], code: str, route: str, now: datetime
+) -> int:
     wanted = code.strip().upper()
     found = next((t for t in tickets if str(t["code"]).upper() == wanted), None)
     if found is None:
@@ -60,6 +74,10 @@ def _check(tickets: list[dict[str, Any]], code: str, route: str) -> int:
         return 1
     if str(found["route"]) != route:
         print(f"{code}: NOT VALID: a ticket for route {found['route']}, this bus runs {route}")
+        return 1
+    used = store.ledger.use_ticket(wanted, now)
+    if used is not None:
+        print(f"{code}: ALREADY USED on this bus at {used[:19].replace('T', ' ')} UTC")
         return 1
     print(f"{code}: VALID until {found['valid_until']} ({_line(found)})")
     return 0

@@ -123,7 +123,7 @@ class DemoLedger:
         """The sync service of the running validator, after a first sync down."""
         from sync import Hooks, open_service
 
-        hooks = Hooks(on_rules=app.pipeline.set_rules)
+        hooks = Hooks(on_rules=app.pipeline.set_rules, on_tickets=app.announce_tickets)
         service = open_service(app.config, app.store, Path(app.config.store.data_dir), hooks)
         report = service.run_once()
         applied = report.applied
@@ -139,8 +139,8 @@ class DemoLedger:
         report = service.run_once()
         up = report.upload
         print(
-            f"\nSynced up: {up.accepted} journal rows uploaded and acknowledged "
-            f"(up to seq {up.watermark}); {up.backlog} left.",
+            f"\nSynced up: the ledger has acknowledged the journal up to seq {up.watermark} "
+            f"({up.accepted} rows in this sync); {up.backlog} left.",
             file=self.out,
         )
         service.client.close()

@@ -67,10 +67,28 @@ BOLAT_CLONE = DemoCard("a copy", "desfire_clone", BOLAT.uid, "", 0, listed=False
 VISITOR = DemoCard("a visitor", "emv", "", "", 0, listed=False, bank_card="visa")
 GULNARA = DemoCard("Gulnara", "emv", "", "", 0, listed=False, bank_card="wallet")
 MADINA = DemoCard("Madina", "app", "", "9643108000000000103", 1500)
+# Remote media (validator/demo_remote.py): an app QR code, a printed QR card, two phones.
+KAIRAT = DemoCard("Kairat", "qr", "", "9643108000000000116", 1000)
+ARMAN = DemoCard("Arman", "qr_card", "", "9643108000000000124", 800)
+ZHANNA = DemoCard("Zhanna", "ble", "", "9643108000000000132", 1000)
+OLZHAS = DemoCard("Olzhas", "ble", "", "9643108000000000140", 1000)
+REMOTE_CARDS = (KAIRAT, ARMAN, ZHANNA, OLZHAS)
 
 CARDS = [
     card
-    for card in (AIGERIM, NURLAN, DANA, YERLAN, SAULE, LOST, ASEL, TIMUR, BOLAT, MADINA)
+    for card in (
+        AIGERIM,
+        NURLAN,
+        DANA,
+        YERLAN,
+        SAULE,
+        LOST,
+        ASEL,
+        TIMUR,
+        BOLAT,
+        MADINA,
+        *REMOTE_CARDS,
+    )
     if card.listed
 ]
 

@@ -94,6 +94,7 @@ class Signal(StrEnum):
     DECLINED = "declined"
     PRESENT_AGAIN = "present_again"
     OUT_OF_SERVICE = "out_of_service"
+    TICKET_ARRIVED = "ticket_arrived"  # sync brought an SMS or messenger ticket for this bus
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,7 +23,8 @@ def picture(signal: Signal) -> str:
     pattern = PATTERNS[signal]
     sound = "".join("♪~" if ms >= LONG_BEEP_MS else "♪" for ms in beeps(pattern))
     green = any(step.green for step in pattern.steps)
-    light = "● GREEN" if green else "● RED"
+    red = any(step.red for step in pattern.steps)
+    light = "● GREEN" if green else "● RED" if red else "no light"
     return f"{sound} {light}" + (" (stays on)" if pattern.red_after else "")
 
 

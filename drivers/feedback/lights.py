@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from drivers.feedback.patterns import PATTERNS, Step
+from drivers.feedback.patterns import PATTERNS, Pattern, Step
 from drivers.feedback.pins import PinFactory
 from validator.model import Signal
 
@@ -30,10 +30,20 @@ class BuzzerAndLights:
 
     def play(self, signal: Signal) -> None:
         pattern = PATTERNS[signal]
+        if pattern.buzzer_only:
+            self._chirp(pattern)
+            return
         for step in pattern.steps:
             self._show(step)
             self._sleep(step.ms / 1000)
         self._show(Step(0, red=pattern.red_after))
+
+    def _chirp(self, pattern: Pattern) -> None:
+        """Beep without touching the lights: an out-of-service red stays on."""
+        for step in pattern.steps:
+            self.pins.write(self._buzzer, step.buzzer)
+            self._sleep(step.ms / 1000)
+        self.pins.write(self._buzzer, False)
 
     def close(self) -> None:
         self._show(Step(0))

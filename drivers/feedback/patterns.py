@@ -33,6 +33,7 @@ class Step:
 class Pattern:
     steps: tuple[Step, ...]
     red_after: bool = False  # red stays on once the pattern ends
+    buzzer_only: bool = False  # leaves the lights as they are (a chirp for the driver)
 
 
 def _green(*beeps_and_gaps: int, hold: int) -> Pattern:
@@ -55,6 +56,7 @@ PATTERNS: Mapping[Signal, Pattern] = {
     Signal.DECLINED: _red(LONG_MS, hold=500),
     Signal.PRESENT_AGAIN: _red(QUICK_MS, QUICK_MS, QUICK_MS, QUICK_MS, QUICK_MS, hold=700),
     Signal.OUT_OF_SERVICE: _red(LONG_MS, 150, SHORT_MS, 150, LONG_MS, hold=0, stays_on=True),
+    Signal.TICKET_ARRIVED: Pattern((Step(QUICK_MS, buzzer=True),), buzzer_only=True),
 }
 
 
