@@ -111,3 +111,14 @@ def _two_taps(unit: Path) -> None:
 
     import_cards_csv(unit, [("04A1B2C3", "9643108000000000012", 500)])
     tap_through_daemon(unit, ["04A1B2C3", "DEADBEEF"])
+
+
+def test_a_bluetooth_adapter_that_cannot_scan_stops_the_daemon_with_exit_69(unit: Path) -> None:
+    unit.write_text(
+        unit.read_text(encoding="utf-8") + '\n[ble]\nbackend = "bleak"\nadapter = "hci7"\n',
+        encoding="utf-8",
+    )
+    result = run_cli("run", "--config", str(unit), check=False)
+    assert result.returncode == 69
+    assert "Bluetooth adapter hci7" in result.stderr
+    assert "bluetoothctl" in result.stderr

@@ -122,7 +122,8 @@ def _scan(event: ScanEvent, pipeline: Pipeline, now: Callable[[], datetime]) -> 
 def _start_ble(config: Config, pipeline: Pipeline, air: Air | None, sources: Sources) -> None:
     if config.ble.backend == "none":
         return
-    from drivers.ble import BlePaymentReader, BleSettings, open_radio
+    from drivers.ble import BlePaymentReader, BleSettings, check_radio, open_radio
+    from drivers.errors import DeviceUnavailable
 
     ble = config.ble
     radio = open_radio(ble.backend, ble.adapter, air)
@@ -137,6 +138,9 @@ def _start_ble(config: Config, pipeline: Pipeline, air: Air | None, sources: Sou
         write_timeout=ble.write_timeout,
         default_language=config.device.language,
     )
+    problem = check_radio(radio, settings.service_uuid)
+    if problem is not None:
+        raise DeviceUnavailable(problem)
     reader = BlePaymentReader(radio, settings)
     reader.start(lambda token: ble_decision(token, pipeline))
     sources.closers.append(reader.stop)

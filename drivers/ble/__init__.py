@@ -5,7 +5,7 @@ with ``open_radio``, a ``BlePaymentReader`` over it, and starts it with the
 pipeline's decision callback (token bytes in, ``BleResult`` out).
 """
 
-from drivers.ble.payment import BleOutcome, BleSettings, BleStatus
+from drivers.ble.payment import BleOutcome, BleSettings, BleStatus, check_radio
 from drivers.ble.protocol import RESULT_CHAR_UUID, SERVICE_UUID, TOKEN_CHAR_UUID
 from drivers.ble.radio import BACKENDS, Radio, open_radio
 from drivers.ble.reader import BlePaymentReader
@@ -37,6 +37,7 @@ __all__ = [
     "SimulatedPhone",
     "SimulatedScanner",
     "ble_result",
+    "check_radio",
     "decode_result",
     "not_read_result",
     "open_radio",

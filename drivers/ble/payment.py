@@ -182,6 +182,23 @@ async def _watch(
     return None
 
 
+def check_radio(radio: Radio, service_uuid: str) -> str | None:
+    """None when ``radio`` can scan; otherwise what is wrong, in words for a
+    technician. Run once at start-up: a configured adapter that cannot scan
+    is an error, not a silent retry loop."""
+    return asyncio.run(_check(radio, service_uuid))
+
+
+async def _check(radio: Radio, service_uuid: str) -> str | None:
+    try:
+        scanner = radio.scanner(lambda _device, _advertisement: None, service_uuid)
+    except Exception as exc:
+        return _radio_advice(radio, _why(exc))
+    started = await _attempt(scanner.start(), START_TIMEOUT_S)
+    await _attempt(scanner.stop(), START_TIMEOUT_S)
+    return _radio_advice(radio, started.detail) if isinstance(started, _Failed) else None
+
+
 def _radio_advice(radio: Radio, problem: str) -> str:
     return (
         f"{radio.describe()} cannot scan ({problem}): check that the adapter is plugged in "
