@@ -85,7 +85,7 @@ def _add_journal(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
 def _add_emulate(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     from validator import cmd_emulate
 
-    p = sub.add_parser("emulate", help="emulate a card, a phone, a QR scan or a GPS (bench testing)")
+    p = sub.add_parser("emulate", help="emulate a card, phone, QR scan or GPS (bench testing)")
     what = p.add_subparsers(dest="emulate_command", required=True, metavar="WHAT")
     card = what.add_parser("card", help="hold an emulated card or phone in the field")
     card.add_argument("--kind", choices=cmd_emulate.KINDS, default="classic")
