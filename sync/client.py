@@ -163,10 +163,9 @@ class LedgerClient:
         auth = self._auth if signed else None
         if signed and auth is None:
             raise LedgerRefused(401, {"error": "unknown_device"}, doing)
+        url, timeout = self.url + path, self.timeout  # every call has a timeout
         try:
-            response = self.session.request(
-                method, self.url + path, auth=auth, timeout=self.timeout, **options
-            )
+            response = self.session.request(method, url, timeout=timeout, auth=auth, **options)
         except RequestException as error:
             raise LedgerUnreachable(
                 f"no answer from {self.url} to {doing} ({_why(error)})"
