@@ -1,5 +1,5 @@
 """The driver console in a real headless Chromium: sign in with the PIN, set
-the route, sell a ticket and see it listed.
+the route, sell a ticket and see it listed; check the next card tapped.
 
 Needs Debian's chromium and chromium-driver (apt-get install -y chromium
 chromium-driver) and the selenium package; skipped with the reason otherwise.
@@ -105,3 +105,25 @@ def _press(driver: object, button: str) -> None:
     page = driver.find_element(By.TAG_NAME, "html")  # type: ignore[attr-defined]
     driver.find_element(By.ID, button).click()  # type: ignore[attr-defined]
     WebDriverWait(driver, 10).until(expected_conditions.staleness_of(page))  # type: ignore[arg-type]
+
+
+def test_the_inspector_checks_the_next_card_and_sees_the_answer_listed(
+    bus: Bus, console: Console, browser: object
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    driver = browser  # a selenium WebDriver
+    driver.get(f"http://127.0.0.1:{console.port}/")  # type: ignore[attr-defined]
+    _fill(driver, "crew_id", "2040")
+    _fill(driver, "pin", day.CONDUCTOR_PIN)
+    _press(driver, "sign-in")
+    bus.at(6, 30)
+    _press(driver, "inspect-tap")
+    waiting = driver.find_element(By.ID, "inspection-waiting").text  # type: ignore[attr-defined]
+    assert waiting == "Waiting for a card until 06:30:30"
+    answer = bus.tap(30)  # the passenger's card on the reader: inspected, not charged
+    assert answer.line == "NOT paid on this bus since 05:00" and answer.decision.fare == 0
+    driver.refresh()  # type: ignore[attr-defined]
+    last = driver.find_element(By.ID, "last-inspection").text  # type: ignore[attr-defined]
+    assert last == "06:30 · NOT paid on this bus since 05:00"
+    assert not driver.find_elements(By.ID, "inspection-waiting")  # type: ignore[attr-defined]

@@ -1,14 +1,17 @@
 """The crew leftovers: ticket numbers kept in the store's counter, a new fare
-table reaching cash sales, `validator crew hash-pin` and `validator shift report`."""
+table reaching cash sales, `validator crew hash-pin` and `validator shift report`
+(with the shift's SMS and messenger tickets)."""
 
 from __future__ import annotations
 
 import argparse
+import re
 import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -136,3 +139,37 @@ def test_shift_report_prints_the_shift_from_the_store(bus: Bus) -> None:
     assert day.DEVICE in done.stdout and day.BUS in done.stdout
     fare = bus.crew.report().cash.total
     assert str(fare) in done.stdout
+
+
+def test_shift_report_counts_the_sms_and_messenger_tickets_of_the_shift_like_the_console(
+    bus: Bus, capsys: pytest.CaptureFixture[str]
+) -> None:
+    on_trip(bus)
+    sold = datetime.now(UTC) - timedelta(minutes=5)
+    tickets = [
+        _ticket(1, "K7P2QX9A", "sms", sold),
+        _ticket(2, "T4M8WZ2B", "telegram", sold),
+        _ticket(3, "S9N3RT5C", "sms", sold),
+    ]
+    bus.store.ledger.save_tickets(tickets, 3, sold)
+    args = argparse.Namespace(config=bus.config.source, data=None)
+    assert cmd_crew.shift_report(args) == 0
+    out = capsys.readouterr().out
+    heading = out.index("SMS and messenger tickets")
+    assert re.search(r"^SMS +2 · 300 ₸$", out[heading:], re.MULTILINE), out
+    assert re.search(r"^Telegram +1 · 150 ₸$", out[heading:], re.MULTILINE), out
+    counted = {c: n.items for c, n in bus.crew.report().remote_by_channel.items()}
+    assert counted == {"sms": 2, "telegram": 1}
+
+
+def _ticket(number: int, code: str, channel: str, sold: datetime) -> dict[str, object]:
+    return {
+        "id": number,
+        "code": code,
+        "channel": channel,
+        "contact": "+7 701 *** 12 34",
+        "route": "12",
+        "fare": 150,
+        "sold_at": sold.isoformat(),
+        "valid_until": (sold + timedelta(minutes=90)).isoformat(),
+    }

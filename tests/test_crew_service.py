@@ -22,7 +22,7 @@ from validator.app import load_fare_rules
 from validator.cash import SaleStatus, ticket_qr_text
 from validator.config import Config, ConfigError, load_config
 from validator.crew_service import CrewService
-from validator.crew_wiring import build_crew
+from validator.crew_wiring import build_crew, install_crew
 from validator.inspection import Verdict
 from validator.model import (
     CardStatus,
@@ -106,7 +106,7 @@ class Bus:
         """The daemon stops and starts again: a new service over the same store."""
         self.crew.close()
         self.crew = start_crew(self.config, self.store, self.clock)
-        self.pipeline.gate = self.crew.gate
+        install_crew(self.crew, self.pipeline)
 
 
 def start_crew(config: Config, store: OfflineStore, clock: TestClock) -> CrewService:
@@ -125,8 +125,9 @@ def make_bus(unit: Path) -> Iterator[Bus]:
     crew = start_crew(config, store, clock)
     rules, _ = load_fare_rules(config)
     trip = crew.configured_trip
-    pipeline = Pipeline(NoReader(), store, Quiet(), rules, trip, "en", clock)
-    pipeline.gate = crew.gate
+    quiet = Quiet()
+    pipeline = Pipeline(NoReader(), store, quiet, rules, trip, "en", clock)
+    install_crew(crew, pipeline, quiet.display)
     bus = Bus(config, store, clock, crew, pipeline)
     yield bus
     bus.crew.close()

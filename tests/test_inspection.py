@@ -1,5 +1,6 @@
-"""Inspection on bus B123: paid and unpaid cards, app codes, cash tickets from
-this and the other validator of the bus, and forged tickets."""
+"""Inspection on bus B123: paid and unpaid cards, bank cards by their PAN
+token, app codes, cash tickets from this and the other validator of the bus,
+forged tickets, and what was presented at the reader while armed."""
 
 from __future__ import annotations
 
@@ -15,13 +16,24 @@ from validator.inspection import (
     TripWindow,
     Verdict,
     inspect_app_code,
+    inspect_bank_card,
     inspect_card,
     inspect_ticket,
     trip_window,
 )
-from validator.model import Category, Medium, TripContext
+from validator.inspection_media import Arming, CodeKeys, arm, inspect_presented, is_inspected
+from validator.model import Category, Medium, Outcome, Presentation, Reason, Tenge, TripContext
+from validator.ports import CardRead, ReadFailure, ReadProblem, Rejection
 from validator.shift import Phase, ShiftState
-from validator.tokens import TicketFields, TokenClaims, TokenKind, issue_token, token_to_qr_text
+from validator.tap_entries import TapEntry
+from validator.tokens import (
+    TicketFields,
+    TokenClaims,
+    TokenKind,
+    issue_token,
+    qr_text_to_token,
+    token_to_qr_text,
+)
 
 NOW = day.at(6, 40)
 TRIP = TripWindow(day.at(6, 10), NOW)
@@ -158,3 +170,67 @@ def test_an_sms_ticket_from_the_ledger_counts_as_a_ticket() -> None:
     qr = token_to_qr_text(issue_token(claims, LEDGER_KEY, b"ledger-1"))
     seen = inspect_ticket(qr, LEDGER_KEYS, "B123", NOW)
     assert seen.paid and seen.medium is Medium.TICKET and seen.riders == 1
+
+
+# --- at the reader: what was presented (validator.inspection_media) ---------------------
+
+PAN_TOKEN = "ab" * 32
+BANK_TAP = TapEntry(day.at(6, 15), Medium.EMV, Outcome.ACCEPTED, Reason.FIRST_RIDE, Tenge(80))
+CODE_KEYS = CodeKeys(LEDGER_KEYS, {**LEDGER_KEYS, **KEYS}, "B123")
+
+
+def test_a_bank_card_paid_when_a_bank_card_tap_with_its_token_lies_in_the_trip() -> None:
+    taps = [replace(BANK_TAP, card_number=PAN_TOKEN, route="12")]
+    assert inspect_bank_card(PAN_TOKEN, taps, TRIP, "en").line.startswith("Paid 80 ₸ at 06:15")
+    assert inspect_bank_card("cd" * 32, taps, TRIP).verdict is Verdict.NOT_PAID
+    card_tap = replace(taps[0], medium=Medium.DESFIRE)  # a token never matches another medium
+    assert inspect_bank_card(PAN_TOKEN, [card_tap], TRIP).verdict is Verdict.NOT_PAID
+
+
+def test_an_already_paid_echo_does_not_hide_the_tap_that_paid() -> None:
+    paid = replace(day.TAPS[0], at=day.at(6, 20))
+    echo = replace(paid, at=day.at(6, 21), reason=Reason.ALREADY_PAID, fare=Tenge(0), riders=0)
+    seen = inspect_card(paid.card_number or "", [paid, echo], TRIP)
+    assert seen.paid and seen.fare == paid.fare and seen.paid_at == paid.at
+
+
+def test_a_cash_ticket_the_scanner_refused_is_still_checked_with_this_validators_key() -> None:
+    token = qr_text_to_token(ticket_qr_text(day.STUDENTS_SALE, day.DEVICE_KEY))
+    assert isinstance(token, bytes)
+    refused = Rejection(Presentation(Medium.UNKNOWN, credential=token), Reason.FORGED)
+    seen = inspect_presented(refused, None, day.TAPS, TRIP, CODE_KEYS, "en")
+    assert seen is not None and seen.paid and seen.ticket_number == "VAL-0042-000002"
+
+
+def test_a_refused_code_without_its_text_is_not_valid_and_a_half_scan_asks_again() -> None:
+    forged = Rejection(Presentation(Medium.UNKNOWN), Reason.FORGED)
+    seen = inspect_presented(forged, None, day.TAPS, TRIP, CODE_KEYS, "ru")
+    assert seen is not None and seen.verdict is Verdict.NOT_VALID
+    assert seen.line.startswith("Код НЕ действителен")
+    half = Rejection(Presentation(Medium.UNKNOWN), Reason.READ_ERROR)
+    assert inspect_presented(half, None, day.TAPS, TRIP, CODE_KEYS, "en") is None
+
+
+def test_a_card_that_left_mid_read_asks_again_and_one_without_any_id_is_not_identified() -> None:
+    left = ReadFailure(ReadProblem.CARD_LEFT, "gone", uid="04AABBCC")
+    assert inspect_presented(left, None, day.TAPS, TRIP, CODE_KEYS, "en") is None
+    bare = CardRead(Presentation(Medium.EMV))
+    seen = inspect_presented(bare, None, day.TAPS, TRIP, CODE_KEYS, "kk")
+    assert seen is not None and seen.verdict is Verdict.NOT_VALID
+    assert seen.line == "Карта анықталмады: оның нөмірін пультте теріңіз"
+
+
+def test_a_classic_card_is_checked_by_the_card_number_its_uid_maps_to() -> None:
+    uid_only = CardRead(Presentation(Medium.CLASSIC, uid="04FFFFFF"))
+    seen = inspect_presented(uid_only, "9398000000000102", day.TAPS, TRIP, CODE_KEYS, "en")
+    assert seen is not None and seen.paid
+
+
+def test_bluetooth_boards_as_usual_while_armed_and_arming_ends_on_time() -> None:
+    assert not is_inspected(CardRead(Presentation(Medium.BLE, credential=b"x")))
+    assert is_inspected(CardRead(Presentation(Medium.QR_APP, credential=b"x")))
+    armed = arm(NOW, timedelta(seconds=30))
+    assert armed.armed(NOW) and armed.armed(NOW + timedelta(seconds=29))
+    assert not armed.armed(NOW + timedelta(seconds=30))
+    assert not armed.armed(NOW - timedelta(minutes=5))  # clock set back: not stretched
+    assert not Arming().armed(NOW)

@@ -132,7 +132,7 @@ def build_app(
     )
     app = App(config, store, reader, feedback, pipeline)
     try:
-        app.crew = attach_crew(config, store, pipeline, rules)
+        app.crew = attach_crew(config, store, pipeline, rules, feedback.display)
         stops = store.routes.stops(config.route.number)  # from the ledger's signed route data
         now = SystemClock.named(config.device.timezone).now
         app.sources = start_sources(config, pipeline, now, stops=stops, store=store)

@@ -11,7 +11,7 @@ from validator.clock import SystemClock
 from validator.config import load_config
 from validator.crew import hash_pin as make_hash
 from validator.crew_journal import journal_entries
-from validator.crew_service import JOURNAL_WINDOW
+from validator.crew_service import JOURNAL_WINDOW, remote_tickets
 from validator.printing import Receipt, Rule, TextLine, TicketQr
 from validator.shift_report import build_report, report_receipt
 
@@ -34,13 +34,15 @@ def hash_pin(args: argparse.Namespace) -> int:
 
 
 def shift_report(args: argparse.Namespace) -> int:
-    """The current (or last) shift's report, as the printer would lay it out."""
+    """The current (or last) shift's report, as the printer would lay it out,
+    with the SMS and messenger tickets of the shift, as on the console."""
     config = load_config(args.config)
     now = SystemClock.named(config.device.timezone).now()
     with open_store(config, args.data) as store:
         entries = journal_entries(store.journal(last=JOURNAL_WINDOW))
+        remote = remote_tickets(store, now)
     where = (config.device.id, config.device.bus_number)
-    report = build_report(entries, (), where, now)
+    report = build_report(entries, remote, where, now)
     print(receipt_text(report_receipt(report, config.crew.language)), end="")
     return 0
 

@@ -10,12 +10,14 @@ import signal
 import sys
 import threading
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from types import FrameType
 from typing import TYPE_CHECKING
 
 from validator.app import App, build_app
 from validator.config import load_config
 from validator.console import start_console
+from validator.console_pages import list_status
 from validator.pipeline import Answer
 from validator.run_sync import ledger_state, start_sync, stop_sync
 from validator.sdnotify import Notifier
@@ -121,11 +123,11 @@ def _console_status(app: App, sync: SyncService | None) -> Callable[[], dict[str
 
     def status() -> dict[str, str]:
         place, side = app.pipeline.context(), app.store.ledger
-        info = side.list_info()
+        info, max_age = side.list_info(), timedelta(hours=app.config.sync.max_list_age)
         shown = {
             "ledger": ledger_state(app, sync),
             "backlog": f"{side.last_seq() - side.uploaded_seq} rows",
-            "list": f"version {info.version}, received {info.received_at or 'never'}",
+            "list": list_status(info.version, info.received_at, datetime.now(UTC), max_age),
             "GPS": str(place.get("stop") or place.get("position") or "no fix"),
         }
         return shown | ({"fault": app.pipeline.fault} if app.pipeline.fault else {})

@@ -222,6 +222,7 @@ class ShiftConfig:
     lockout_minutes: int = field(metadata=_key(schema.whole(0, 1440)))
     card_needs_pin: bool = field(metadata=_key(schema.flag()))
     inspection_window_minutes: int = field(metadata=_key(schema.whole(1, 1440)))
+    inspection_tap_seconds: int = field(metadata=_key(schema.whole(5, 600)))
 
 
 @dataclass(frozen=True, slots=True)

@@ -96,6 +96,10 @@ class Console:
             return crew.void(form.get("ticket", "")).line
         if path == "/inspect":
             return crew.inspect(form.get("code", "")[:2000]).line
+        if path == "/inspect-tap":
+            return crew.arm_inspection().line
+        if path == "/inspect-cancel":
+            return crew.cancel_inspection().line
         if path == "/report":
             return crew.print_report().line
         return "?"
@@ -127,7 +131,7 @@ class Console:
         message = self.told(token) if token else None
         if not self.valid(token):
             return sign_in_page(language, message)
-        book = crew.book()
+        book, last = crew.book(), crew.inspection.last
         return main_page(
             language,
             message,
@@ -137,6 +141,8 @@ class Console:
             total=book.total,
             remote=crew.remote_tickets(),
             recent=crew.recent_taps(),
+            waiting=crew.inspection.waiting_line(),
+            last_inspection=None if last is None else f"{last.at:%H:%M} · {last.line}",
         )
 
 

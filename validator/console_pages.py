@@ -7,6 +7,7 @@ in the body of the sign-in POST.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
 from html import escape
 
 from offline_store import JournalRow
@@ -17,7 +18,7 @@ from validator.model import Category
 from validator.shift import ShiftState
 from validator.shift_report import RemoteTicket
 
-__all__ = ["TEXTS", "main_page", "sign_in_page"]
+__all__ = ["TEXTS", "list_status", "main_page", "sign_in_page"]
 
 _KEYS = [
     "title",
@@ -53,6 +54,9 @@ _KEYS = [
     "trip",
     "phase",
     "none",
+    "check_next",
+    "cancel",
+    "last_check",
 ]
 TEXTS: dict[str, dict[str, str]] = {
     "en": dict(
@@ -92,6 +96,9 @@ TEXTS: dict[str, dict[str, str]] = {
                 "Trip",
                 "State",
                 "none",
+                "Check the next card",
+                "Cancel",
+                "Last check",
             ],
             strict=True,
         )
@@ -133,6 +140,9 @@ TEXTS: dict[str, dict[str, str]] = {
                 "Рейс",
                 "Состояние",
                 "нет",
+                "Проверить следующую карту",
+                "Отмена",
+                "Последняя проверка",
             ],
             strict=True,
         )
@@ -174,6 +184,9 @@ TEXTS: dict[str, dict[str, str]] = {
                 "Рейс",
                 "Күйі",
                 "жоқ",
+                "Келесі картаны тексеру",
+                "Болдырмау",
+                "Соңғы тексеру",
             ],
             strict=True,
         )
@@ -233,6 +246,35 @@ def _status(status: Mapping[str, str]) -> str:
     return (
         "<ul>" + "".join(f"<li>{escape(k)}: {escape(v)}</li>" for k, v in status.items()) + "</ul>"
     )
+
+
+def list_status(version: int, received_at: str | None, now: datetime, max_age: timedelta) -> str:
+    """The balance list under Status: its age ("3 min old", "2 h old"), and a
+    warning once it is older than ``sync.max_list_age`` (the degraded policy
+    is on). ``received_at`` is the store's ISO time; None: not from a ledger."""
+    if received_at is None:
+        return f"not from the ledger yet (version {version})"
+    try:
+        received = datetime.fromisoformat(received_at)
+    except ValueError:
+        return f"received {received_at} (version {version})"
+    if received.tzinfo is None:
+        received = received.replace(tzinfo=UTC)
+    age = max(now - received, timedelta(0))
+    line = f"{_span(age)} old (version {version})"
+    if age > max_age:
+        line += f" — OLDER THAN {_span(max_age)}: degraded policy on, sync the list"
+    return line
+
+
+def _span(span: timedelta) -> str:
+    minutes = int(span.total_seconds() // 60)
+    if minutes < 1:
+        return "under a minute"
+    if minutes < 60:
+        return f"{minutes} min"
+    hours = minutes // 60
+    return f"{hours} h" if hours < 72 else f"{hours // 24} days"
 
 
 def _shift(state: ShiftState, t: Mapping[str, str]) -> str:
@@ -313,6 +355,23 @@ def _recent(rows: Sequence[JournalRow]) -> str:
     return _table(cells, ("time", "medium", "result", "reason", "₸"), "recent")
 
 
+def _inspection(t: Mapping[str, str], waiting: str | None, last: str | None) -> str:
+    """Check the next card at the reader (or cancel it while it waits), the
+    form for a typed number or pasted code, and the last answer."""
+    if waiting is None:
+        at_reader = _form("/inspect-tap", "", t["check_next"], "inspect-tap")
+    else:
+        at_reader = f'<p id="inspection-waiting">{escape(waiting)}</p>'
+        at_reader += _form("/inspect-cancel", "", t["cancel"], "inspect-cancel")
+    typed = _form("/inspect", '<input name="code" id="code" size="24">', t["check"], "inspect")
+    shown = (
+        ""
+        if last is None
+        else f'<p>{t["last_check"]}: <b id="last-inspection">{escape(last)}</b></p>'
+    )
+    return f"{at_reader}<br>{typed}{shown}"
+
+
 def main_page(
     language: str,
     message: str | None,
@@ -323,9 +382,13 @@ def main_page(
     total: int,
     remote: Sequence[RemoteTicket],
     recent: Sequence[JournalRow],
+    waiting: str | None = None,
+    last_inspection: str | None = None,
 ) -> str:
+    """``waiting``: "check the next card" is armed (the line says until when);
+    ``last_inspection``: the last inspection answer, with its time."""
     t = TEXTS.get(language, TEXTS["en"])
-    inspect = _form("/inspect", '<input name="code" id="code" size="24">', t["check"], "inspect")
+    inspect = _inspection(t, waiting, last_inspection)
     sections = (
         (t["status"], _status(status)),
         (t["shift"], _shift(state, t)),

@@ -9,31 +9,38 @@ hash-chained and uploaded like taps. The convention (docs/crew.md):
 - a ``sale`` row has ``medium = "cash"``, ``fare`` = the amount, ``riders`` =
   the count, and the sale's route and direction;
 - every other event row has ``medium = "unknown"``, ``fare = 0``,
-  ``riders = 0``, no card, and the shift's route (or the config's).
+  ``riders = 0``, no card, and the shift's route (or the config's);
+- an ``inspection`` row (``inspection_record``: a card, phone or code checked
+  at the reader) is such a row too: what was shown and the verdict are in
+  ``extra`` only, so no balance, passback or bank-card history ever counts it.
 
 ``journal_entries`` turns rows into the values the report, the replay and
-the inspection read: taps become ``TapEntry``, event rows become
-``ShiftEvent`` / ``SaleEvent``; a row this code cannot read is left out.
+the inspection read: taps become ``TapEntry`` (a bank-card tap with its PAN
+token as the card), event rows become ``ShiftEvent`` / ``SaleEvent``;
+inspection rows and rows this code cannot read are left out.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from offline_store import JournalRow, TapRecord
 from validator.cash import CashSale, SaleEvent, SaleEventKind
+from validator.inspection_media import InspectionEvent
 from validator.model import Category, Medium, Outcome, Reason, Tenge, TripContext
 from validator.printing import PrintFault
 from validator.shift import ShiftEvent, ShiftEventKind
 from validator.shift_report import JournalEntry
 from validator.tap_entries import tap_entry
 
-__all__ = ["event_record", "is_event_row", "journal_entries"]
+__all__ = ["INSPECTION", "event_record", "inspection_record", "is_event_row", "journal_entries"]
 
 CrewEvent = ShiftEvent | SaleEvent
+INSPECTION = "inspection"  # extra.event of an inspection at the reader
 
 
 def event_record(event: CrewEvent, trip: TripContext, mono_ns: int) -> TapRecord:
@@ -56,6 +63,26 @@ def event_record(event: CrewEvent, trip: TripContext, mono_ns: int) -> TapRecord
         result=Outcome.ACCEPTED,
         reason=Reason.CREW_EVENT,
         extra=_dumps(_fields(event)),
+    )
+
+
+def inspection_record(event: InspectionEvent, trip: TripContext, mono_ns: int) -> TapRecord:
+    """The journal row of one inspection at the reader: an event row (no
+    card, no fare) whose ``extra`` says what was shown and the verdict."""
+    return TapRecord(
+        time=event.at,
+        mono_ns=mono_ns,
+        medium=Medium.UNKNOWN,
+        card_number=None,
+        uid=None,
+        route=trip.route,
+        direction=trip.direction,
+        fare=0,
+        riders=0,
+        balance_after=None,
+        result=Outcome.ACCEPTED,
+        reason=Reason.CREW_EVENT,
+        extra=_dumps(_inspection_fields(event)),
     )
 
 
@@ -118,6 +145,28 @@ def _sale_fields(sale: CashSale) -> dict[str, object]:
     }
 
 
+def _inspection_fields(event: InspectionEvent) -> dict[str, object]:
+    seen = event.inspection
+    values: dict[str, object | None] = {
+        "event": INSPECTION,
+        "verdict": seen.verdict.value,
+        "presented": event.presented.value,
+        "card_number": event.card_number,
+        "uid": event.uid,
+        "pan_token": event.pan_token,
+        "masked_pan": event.masked_pan,
+        "medium": None if seen.medium is None else seen.medium.value,
+        "category": None if seen.category is None else seen.category.value,
+        "paid_at": None if seen.paid_at is None else seen.paid_at.isoformat(),
+        "fare": seen.fare if seen.paid else None,
+        "riders": seen.riders or None,
+        "route": seen.route,
+        "ticket": seen.ticket_number,
+        "detail": seen.detail or None,
+    }
+    return {key: value for key, value in values.items() if value is not None}
+
+
 def _dumps(values: Mapping[str, object]) -> str:
     return json.dumps(values, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
@@ -136,9 +185,12 @@ def _extra(row: JournalRow) -> dict[str, Any]:
 def _tap(row: JournalRow) -> JournalEntry | None:
     category = _extra(row).get("category")
     try:
-        return tap_entry(row, Category(category) if isinstance(category, str) else None)
+        entry = tap_entry(row, Category(category) if isinstance(category, str) else None)
     except ValueError:
-        return tap_entry(row)
+        entry = tap_entry(row)
+    if entry is not None and entry.card_number is None and row.pan_token:
+        return replace(entry, card_number=row.pan_token)  # a bank card: its token
+    return entry
 
 
 def _event(row: JournalRow) -> JournalEntry | None:

@@ -1,13 +1,14 @@
 """What the driver and the conductor read on the console, in en, ru and kk:
-shift refusals, sale refusals and printer faults. Keys are the enum values of
-``RefusalReason``, ``SaleProblem`` and ``PrintFault`` (plus "ok" and
-"partial" for printing); ``{left}``, ``{until}`` and ``{max}`` are filled in.
+shift refusals, sale refusals, printer faults and the inspection at the
+reader. Keys are the enum values of ``RefusalReason``, ``SaleProblem`` and
+``PrintFault`` (plus "ok" and "partial" for printing, and the inspection's
+own keys); ``{left}``, ``{until}``, ``{max}`` and ``{seconds}`` are filled in.
 One place for translators. Passenger lines live in validator/messages.py.
 """
 
 from __future__ import annotations
 
-__all__ = ["PRINT_LINES", "SALE_REFUSALS", "SHIFT_REFUSALS"]
+__all__ = ["INSPECTION_LINES", "PRINT_LINES", "SALE_REFUSALS", "SHIFT_REFUSALS"]
 
 SHIFT_REFUSALS: dict[str, dict[str, str]] = {
     "en": {
@@ -116,5 +117,45 @@ PRINT_LINES: dict[str, dict[str, str]] = {
         "«Қайта басу» түймесін басыңыз",
         "failed": "Басып шығару сәтсіз аяқталды: «Қайта басу» түймесін басыңыз; "
         "қайталанса, депоға хабарласыңыз",
+    },
+}
+
+
+INSPECTION_LINES: dict[str, dict[str, str]] = {
+    "en": {
+        "armed": "Inspection: tap the card",
+        "armed_console": "Tap the card, phone or code on the validator within {seconds} s",
+        "waiting": "Waiting for a card until {until}",
+        "cancelled": "Inspection cancelled",
+        "read_again": "Inspection: card not read, tap it again",
+        "not_valid": "Code NOT valid: forged, damaged or from an unknown issuer",
+        "code_expired": "Code expired: ask the passenger to open a fresh code",
+        "not_genuine": "Card NOT genuine: it failed authentication",
+        "unidentified": "Card not identified: type its number in the console",
+        "store_down": "Cannot check: storage fault. Tell the technician",
+    },
+    "ru": {
+        "armed": "Контроль: приложите карту",
+        "armed_console": "Приложите карту, телефон или код к валидатору в течение {seconds} с",
+        "waiting": "Ждём карту до {until}",
+        "cancelled": "Контроль отменён",
+        "read_again": "Контроль: карта не прочитана, приложите ещё раз",
+        "not_valid": "Код НЕ действителен: подделка, повреждение или неизвестный выпускающий",
+        "code_expired": "Код истёк: попросите пассажира открыть новый код",
+        "not_genuine": "Карта НЕ подлинная: не прошла проверку подлинности",
+        "unidentified": "Карта не опознана: введите её номер на пульте",
+        "store_down": "Проверить нельзя: ошибка памяти. Сообщите технику",
+    },
+    "kk": {
+        "armed": "Тексеру: картаны тигізіңіз",
+        "armed_console": "Картаны, телефонды немесе кодты {seconds} с ішінде валидаторға тигізіңіз",
+        "waiting": "Карта {until} дейін күтіледі",
+        "cancelled": "Тексеру тоқтатылды",
+        "read_again": "Тексеру: карта оқылмады, қайта тигізіңіз",
+        "not_valid": "Код ЖАРАМСЫЗ: жалған, бүлінген немесе белгісіз шығарушы",
+        "code_expired": "Кодтың мерзімі өтті: жолаушыдан жаңа код ашуды сұраңыз",
+        "not_genuine": "Карта ТҮПНҰСҚА ЕМЕС: түпнұсқалық тексерісінен өтпеді",
+        "unidentified": "Карта анықталмады: оның нөмірін пультте теріңіз",
+        "store_down": "Тексеру мүмкін емес: жад қатесі. Техникке хабарлаңыз",
     },
 }

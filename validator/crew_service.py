@@ -4,9 +4,10 @@ kept by the daemon and journaled.
 It holds the ``ShiftState`` (rebuilt at start by replaying the journal's event
 rows), performs the pure steps of ``validator.shift`` and ``validator.cash``
 and writes every event as a journal row (``validator.crew_journal``), so
-shifts, trips, sales and print results are hash-chained and uploaded like
-taps. The pipeline asks ``gate`` before deciding a tap. Thread-safe: the
-console calls it from its own thread.
+shifts, trips, sales, print results and inspections are hash-chained and
+uploaded like taps. The pipeline asks ``gate`` before deciding a tap, and
+``inspection`` (the desk of "check the next card") before boarding it.
+Thread-safe: the console calls it from its own thread.
 """
 
 from __future__ import annotations
@@ -24,17 +25,32 @@ from validator import cash, shift
 from validator.cash import BookEntry, CashBook, CashSale, SaleEvent, SalePoint, SaleRefusal
 from validator.clock import Clock
 from validator.crew import CrewList
-from validator.crew_journal import event_record, is_event_row, journal_entries
+from validator.crew_journal import (
+    event_record,
+    inspection_record,
+    is_event_row,
+    journal_entries,
+)
 from validator.fares import FareRules
 from validator.inspection import (
     Inspection,
+    TripWindow,
     Verdict,
     inspect_app_code,
     inspect_card,
     inspect_ticket,
     trip_window,
 )
+from validator.inspection_desk import InspectionDesk
+from validator.inspection_media import (
+    CodeKeys,
+    InspectionEvent,
+    Presented,
+    inspect_presented,
+    inspection_line,
+)
 from validator.model import Category, Decision, Tenge, TripContext
+from validator.ports import CardRead
 from validator.printing import PrintResult, ReceiptPrinter
 from validator.shift import ShiftEvent, ShiftPolicy, ShiftState, ShiftStep
 from validator.shift_report import (
@@ -47,7 +63,7 @@ from validator.shift_report import (
 from validator.tap_entries import TapEntry
 from validator.ticket_receipt import ticket_receipt
 
-__all__ = ["CrewService", "CrewSetup", "Done", "SaleDone"]
+__all__ = ["CrewService", "CrewSetup", "Done", "SaleDone", "remote_tickets"]
 
 log = logging.getLogger("validator.crew")
 
@@ -72,6 +88,7 @@ class CrewSetup:
     device_key: Ed25519PrivateKey
     ledger_keys: Mapping[bytes, Ed25519PublicKey]
     inspection_window: timedelta = timedelta(minutes=90)
+    inspection_arming: timedelta = timedelta(seconds=30)  # "check the next card" waits this long
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +122,7 @@ class CrewService:
         self._lock = threading.RLock()
         events = (e for e in self.entries() if isinstance(e, ShiftEvent))
         self._state = shift.replay(events, setup.policy)
+        self.inspection = InspectionDesk(self, clock, setup.inspection_arming)
 
     @property
     def state(self) -> ShiftState:
@@ -207,17 +225,53 @@ class CrewService:
     # --- inspection and the report -----------------------------------------------------
 
     def inspect(self, text: str) -> Inspection:
-        """A card number, UID or PAN token, a ticket QR or an app code."""
-        text, now, language = text.strip(), self._now(), self.language
-        window = trip_window(self._state, now, self.setup.inspection_window)
-        taps = [e for e in self.entries() if isinstance(e, TapEntry)]
+        """A card number, UID or PAN token, a ticket QR or an app code (typed
+        or pasted in the console)."""
+        now = self._now()
+        seen = self._inspect_text(text.strip(), now, self._window(now), self.language)
+        self.inspection.remember(seen, now)
+        return seen
+
+    def _inspect_text(self, text: str, now: datetime, window: TripWindow, lang: str) -> Inspection:
+        taps = self._taps()
         if not text.startswith("KZT1:"):
-            return inspect_card(text, taps, window, language)
-        ticket = inspect_ticket(text, self._ticket_keys(), self.setup.point.bus, now, language)
+            return inspect_card(text, taps, window, lang)
+        ticket = inspect_ticket(text, self._ticket_keys(), self.setup.point.bus, now, lang)
         if ticket.verdict is Verdict.NOT_VALID and self.setup.ledger_keys:
-            app = inspect_app_code(text, self.setup.ledger_keys, taps, window, language)
+            app = inspect_app_code(text, self.setup.ledger_keys, taps, window, lang)
             return app if app.verdict is not Verdict.NOT_VALID else ticket
         return ticket
+
+    # --- inspection at the reader ---------------------------------------------------
+
+    def arm_inspection(self) -> Done:
+        """Arm "check the next card": the next presentation is inspected, not charged."""
+        return Done(True, self.inspection.arm())
+
+    def cancel_inspection(self) -> Done:
+        return Done(True, self.inspection.cancel())
+
+    def inspect_presented(self, result: Presented) -> Inspection | None:
+        """The inspection of what was presented at the reader or the scanner;
+        None when nothing could be read (tap again)."""
+        now = self._now()
+        try:
+            uid_card = self._uid_card(result)
+            taps, window = self._taps(), self._window(now)
+        except StoreUnavailable as exc:
+            log.error("Inspection without the journal: %s", exc)
+            return Inspection(Verdict.NOT_VALID, inspection_line("store_down", self.language))
+        keys = CodeKeys(self.setup.ledger_keys, self._ticket_keys(), self.setup.point.bus)
+        return inspect_presented(result, uid_card, taps, window, keys, self.language)
+
+    def record_inspection(self, event: InspectionEvent) -> JournalRow | None:
+        """The inspection as a crew event row (uploaded like taps); None if not stored."""
+        trip = self._state.trip or self._state.last_trip or self.configured_trip
+        try:
+            return self._store.record(inspection_record(event, trip, self._clock.monotonic_ns()))
+        except StoreUnavailable as exc:
+            log.error("Inspection not stored: %s", exc)
+            return None
 
     def report(self) -> ShiftReport:
         now = self._now()
@@ -230,11 +284,7 @@ class CrewService:
 
     def remote_tickets(self) -> list[RemoteTicket]:
         """SMS and messenger tickets synced for this bus (still valid)."""
-        try:
-            rows = self._store.ledger.tickets(self._now())
-        except StoreUnavailable:
-            return []
-        return [t for t in (_remote(row) for row in rows) if t is not None]
+        return remote_tickets(self._store, self._now())
 
     def recent_taps(self, count: int = 10) -> list[JournalRow]:
         rows = self._store.journal(last=count * 4)
@@ -264,6 +314,21 @@ class CrewService:
 
     def _now(self) -> datetime:
         return self._clock.now()
+
+    def _window(self, now: datetime) -> TripWindow:
+        return trip_window(self._state, now, self.setup.inspection_window)
+
+    def _taps(self) -> list[TapEntry]:
+        return [e for e in self.entries() if isinstance(e, TapEntry)]
+
+    def _uid_card(self, result: Presented) -> str | None:
+        """The card number a MIFARE Classic/Ultralight UID maps to in the list."""
+        if not isinstance(result, CardRead):
+            return None
+        shown = result.presentation
+        if shown.card_number or shown.uid is None:
+            return None
+        return self._store.card_number_for_uid(shown.uid)
 
     def _ok(self) -> str:
         return _OK.get(self.language, _OK["en"])
@@ -311,6 +376,16 @@ def _since_last_opening(entries: Sequence[JournalEntry]) -> Sequence[JournalEntr
     opened = shift.ShiftEventKind.OPENED
     starts = [i for i, e in enumerate(entries) if isinstance(e, ShiftEvent) and e.kind is opened]
     return entries[starts[-1] :] if starts else entries
+
+
+def remote_tickets(store: OfflineStore, now: datetime) -> list[RemoteTicket]:
+    """The SMS and messenger tickets synced for this bus and still valid at
+    ``now``, as the shift report counts them; none when the store fails."""
+    try:
+        rows = store.ledger.tickets(now)
+    except StoreUnavailable:
+        return []
+    return [t for t in (_remote(row) for row in rows) if t is not None]
 
 
 def _remote(row: Mapping[str, object]) -> RemoteTicket | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import tomllib
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -35,6 +36,7 @@ __all__ = [
     "build_crew",
     "build_receipt_printer",
     "device_key_file",
+    "install_crew",
     "load_crew_list",
 ]
 
@@ -43,13 +45,29 @@ DEVICE_KEY_FILE = "device-ed25519.pem"
 
 
 def attach_crew(
-    config: Config, store: OfflineStore, pipeline: Pipeline, rules: FareRules
+    config: Config,
+    store: OfflineStore,
+    pipeline: Pipeline,
+    rules: FareRules,
+    display: Callable[[str], None] | None = None,
 ) -> CrewService | None:
-    """The crew service, its shift gate installed in the pipeline."""
+    """The crew service, its shift gate and its inspection installed in the
+    pipeline; ``display`` shows "Inspection: tap the card" when armed."""
     crew = build_crew(config, store, rules, SystemClock.named(config.device.timezone))
     if crew is not None:
-        pipeline.gate = crew.gate
+        install_crew(crew, pipeline, display)
     return crew
+
+
+def install_crew(
+    crew: CrewService, pipeline: Pipeline, display: Callable[[str], None] | None = None
+) -> None:
+    """The shift gate decides whether a tap boards; the inspection desk takes
+    the next presentation instead while "check the next card" is armed."""
+    pipeline.gate = crew.gate
+    pipeline.inspector = crew.inspection
+    if display is not None:
+        crew.inspection.show = display
 
 
 def build_crew(
@@ -69,6 +87,7 @@ def build_crew(
         device_key=_device_key(device_key_file(config, store.path.parent)),  # data directory
         ledger_keys=load_media_keys(config.security).ledger_keys,
         inspection_window=timedelta(minutes=config.shift.inspection_window_minutes),
+        inspection_arming=timedelta(seconds=config.shift.inspection_tap_seconds),
     )
     printer = build_receipt_printer(config)
     trip = TripContext(config.route.number, config.route.direction)

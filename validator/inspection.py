@@ -38,6 +38,7 @@ __all__ = [
     "TripWindow",
     "Verdict",
     "inspect_app_code",
+    "inspect_bank_card",
     "inspect_card",
     "inspect_ticket",
     "trip_window",
@@ -96,10 +97,28 @@ def inspect_card(
     """``card_key`` is what the journal holds for the card: its number, its
     UID (MIFARE Classic/Ultralight) or the bank card's PAN token."""
     mine = [t for t in taps if card_key in (t.card_number, t.uid) and window.covers(t.at)]
+    return _verdict(mine, window, language)
+
+
+def inspect_bank_card(
+    pan_token: str, taps: Iterable[TapEntry], window: TripWindow, language: str = "en"
+) -> Inspection:
+    """A bank card or phone wallet, by the keyed PAN token the reader made of
+    it (never the PAN): its accepted bank-card taps in the window."""
+    mine = [
+        t
+        for t in taps
+        if t.medium is Medium.EMV and t.card_number == pan_token and window.covers(t.at)
+    ]
+    return _verdict(mine, window, language)
+
+
+def _verdict(mine: list[TapEntry], window: TripWindow, language: str) -> Inspection:
     paid = [t for t in mine if t.accepted]
+    paying = [t for t in paid if t.riders > 0] or paid  # not "already paid" echoes
     book = _book(language)
-    if paid:
-        return _paid_tap(max(paid, key=lambda t: t.at), window, language)
+    if paying:
+        return _paid_tap(max(paying, key=lambda t: t.at), window, language)
     line = book["not_paid"].format(start=_time(window.start, window))
     if mine:
         last = max(mine, key=lambda t: t.at)

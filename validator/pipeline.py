@@ -26,6 +26,7 @@ from validator.model import (
     Outcome,
     Presentation,
     Reason,
+    Signal,
     TripContext,
 )
 from validator.ports import CardRead, CardReader, Feedback, ReadFailure, ReadProblem, Rejection
@@ -46,6 +47,15 @@ class Answer:
     uid: str | None
     card_number: str | None
     row: JournalRow | None  # None when the tap could not be stored
+
+
+@dataclass(frozen=True, slots=True)
+class Inspected:
+    """A presentation the inspector answered instead of boarding it: never
+    charged; the pipeline shows ``answer.line`` and plays ``signal``."""
+
+    answer: Answer
+    signal: Signal
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +94,11 @@ class Pipeline:
         # The trip a tap is decided on, or the decline when boarding is not open
         # (the crew service's shift gate); given the config's trip. Default: open.
         self.gate: Callable[[TripContext], TripContext | Decision] = _always_open
+        # Answers the presentation instead of boarding it while the crew has armed
+        # "check the next card" (the crew service's inspection), else None.
+        self.inspector: Callable[[CardRead | ReadFailure | Rejection], Inspected | None] = (
+            _no_inspection
+        )
 
     @property
     def fault(self) -> str | None:
@@ -122,10 +137,18 @@ class Pipeline:
         """One presentation from any source (the NFC loop, the QR scanner,
         Bluetooth): decide, make it durable, then answer. Serialized."""
         with self._tap_lock:
-            answer = self._answer(result)
+            answer = self._inspected(result) or self._answer(result)
         if self._on_answer is not None:
             self._on_answer(answer)
         return answer
+
+    def _inspected(self, result: CardRead | ReadFailure | Rejection) -> Answer | None:
+        inspected = self.inspector(result)
+        if inspected is None:
+            return None
+        self._feedback.display(inspected.answer.line)
+        self._feedback.signal(inspected.signal)
+        return inspected.answer
 
     def _answer(self, result: CardRead | ReadFailure | Rejection) -> Answer:
         now, mono = self._clock.now(), self._clock.monotonic_ns()
@@ -192,6 +215,10 @@ class Pipeline:
 
 def _always_open(trip: TripContext) -> TripContext:
     return trip
+
+
+def _no_inspection(result: CardRead | ReadFailure | Rejection) -> None:
+    return None
 
 
 def _read_failure(failure: ReadFailure) -> Decision:

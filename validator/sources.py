@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -23,6 +23,7 @@ from validator.pipeline import Answer, Pipeline
 from validator.ports import CardRead, Rejection
 from validator.qr import QrCode, QrPolicy, classify_qr
 from validator.stops import Position, Stop, nearest_stop
+from validator.tokens import TokenRejection, qr_text_to_token
 
 if TYPE_CHECKING:
     from drivers.ble import Air, BleResult
@@ -93,7 +94,9 @@ def qr_answer(event: ScanEvent, pipeline: Pipeline, now: datetime) -> Answer:
     if isinstance(code, QrCode):
         return pipeline.present(CardRead(code.presentation))
     log.info("QR code declined: %s", code.detail)
-    return pipeline.present(Rejection(unknown, code.reason))
+    token = qr_text_to_token(event.text)  # kept for an armed inspection (a cash ticket)
+    refused = unknown if isinstance(token, TokenRejection) else replace(unknown, credential=token)
+    return pipeline.present(Rejection(refused, code.reason))
 
 
 def _start_qr(
