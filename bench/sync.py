@@ -304,7 +304,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--cards", type=int, default=1_000_000)
     parser.add_argument("--taps", type=int, default=100_000)
-    parser.add_argument("--idle-taps", type=int, default=3000)
+    parser.add_argument("--warm-taps", type=int, default=3000)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-sync-", dir=ROOT) as tmp:
         folder = Path(tmp)
@@ -322,7 +322,7 @@ def _run(ledger: Ledger, folder: Path, args: argparse.Namespace) -> None:
     lists = enrolled(ledger, folder, "BENCH-LISTS")
     bench_snapshot(lists, folder)
     bench_upload(ledger, folder, args.taps, catch_up(lists))  # our upload makes the delta
-    bench_delta_taps(lists.store, lists.client, args.cards, args.idle_taps)
+    bench_delta_taps(lists.store, lists.client, args.cards, args.warm_taps)
     lists.store.close()
 
 

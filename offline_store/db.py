@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -65,6 +66,9 @@ class Connection:
         self.path = path
         self.lock = threading.RLock()
         self.simulated_fault: int | None = None  # fault injection: an SQLite result code
+        self._durable: bool | None = None  # synchronous=FULL (True) or NORMAL; None: unknown
+        self.last_durable_commit = 0.0  # time.monotonic() of the last durable commit (a tap, …)
+        self.tap_begun = 0.0  # time.monotonic() when the tap in progress began; 0: none
 
     @contextmanager
     def reading(self) -> Iterator[sqlite3.Connection]:
@@ -76,17 +80,47 @@ class Connection:
                 raise storage_failure(error, self.path) from error
 
     @contextmanager
-    def writing(self) -> Iterator[sqlite3.Connection]:
-        """One transaction, committed durably on exit or rolled back on error."""
+    def tap(self) -> Iterator[None]:
+        """Mark a tap in progress (lookup, decision, journal row): background
+        writers (a list's slices) hold back until it is done."""
+        self.tap_begun = time.monotonic()
+        try:
+            yield
+        finally:
+            self.tap_begun = 0.0
+
+    @contextmanager
+    def writing(self, durable: bool = True) -> Iterator[sqlite3.Connection]:
+        """One transaction, committed durably on exit or rolled back on error.
+
+        ``durable=False`` (slices of a list, which are written again when lost)
+        commits without waiting for the disk; the next durable commit syncs the
+        write-ahead log, and with it every commit before it. A durable
+        transaction always begins at synchronous=FULL (or does not begin).
+        """
         with self.reading() as conn:
+            self._set_synchronous(conn, durable)
             try:
                 conn.execute("BEGIN IMMEDIATE")
                 self._inject_fault()
                 yield conn
                 conn.execute("COMMIT")
+                if durable:
+                    self.last_durable_commit = time.monotonic()
             except BaseException:
                 self._rollback()
                 raise
+
+    def make_durable(self) -> None:
+        """Back to synchronous=FULL now (after a run of ``durable=False`` writes)."""
+        with self.reading() as conn:
+            self._set_synchronous(conn, True)
+
+    def _set_synchronous(self, conn: sqlite3.Connection, durable: bool) -> None:
+        if durable is not self._durable:
+            self._durable = None  # unknown until the pragma has run
+            conn.execute(f"PRAGMA synchronous = {'FULL' if durable else 'NORMAL'}")
+            self._durable = durable
 
     def _inject_fault(self) -> None:
         """Fail like SQLite would, inside the transaction, when a fault is simulated."""
@@ -109,6 +143,7 @@ class Connection:
             raise ValueError(f"not a pragma name: {name!r}")
         with self.reading() as conn:
             conn.execute(f"PRAGMA {name} = {int(value)}")
+            self._durable = None
 
     def close(self) -> None:
         with self.lock:

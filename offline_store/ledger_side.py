@@ -1,8 +1,8 @@
 """``store.ledger``: what sync reads and writes in the store.
 
 Every method is one short locked transaction on the store's single
-connection, so the tap path waits at most for one of them. The list is
-applied in one transaction (all or nothing) after sync/ has verified it.
+connection, so the tap path waits at most for one of them. A list, once
+sync/ has verified it, is written in slices of the same kind.
 """
 
 from __future__ import annotations
@@ -11,9 +11,10 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from offline_store import lists, outbox
+from offline_store import list_apply, lists, outbox
 from offline_store.db import Connection
 from offline_store.journal import chain_tail, format_utc
+from offline_store.list_apply import Pacer
 from offline_store.lists import ListApplied, ListInfo, ListUpdate
 
 if TYPE_CHECKING:
@@ -31,14 +32,22 @@ class LedgerSide:
 
     # --- lists --------------------------------------------------------------
 
-    def apply_list(self, update: ListUpdate, now: datetime) -> ListApplied:
-        """Apply a verified list in one transaction. The watermark is clamped to
-        this journal's last seq (``ListApplied.watermark`` says what was kept)."""
+    def apply_list(
+        self, update: ListUpdate, now: datetime, pacer: Pacer | None = None
+    ) -> ListApplied:
+        """Apply a verified list: its rows in short slices (offline_store/list_apply.py),
+        then its version and watermark in one durable transaction. The
+        watermark is clamped to this journal's last seq (``ListApplied.watermark``
+        says what was kept)."""
+        received = format_utc(now)
+        written, removed = list_apply.write_rows(self._db, update, received, pacer)
         with self._db.writing() as conn:
             watermark = min(update.watermark, chain_tail(conn)[0])
-            applied = lists.apply_update(conn, update, watermark, format_utc(now))
+            lists.record(conn, update, watermark, received)
             self._store._lists_applied(update.version, watermark)
-        return applied
+        mode, version = update.mode, update.version
+        counts = written.cards, written.denied, written.undenied
+        return ListApplied(mode, version, watermark, *counts, removed)
 
     def list_info(self) -> ListInfo:
         with self._db.reading() as conn:

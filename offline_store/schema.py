@@ -173,11 +173,19 @@ def add_ticket_used_at(db: sqlite_utils.Database) -> None:
     db.table("tickets").add_column("used_at", str)
 
 
+def add_deny_list_version(db: sqlite_utils.Database) -> None:
+    """Migration 5: the list version that last wrote each deny entry (NULL:
+    denied on this bus), so a snapshot applied in slices can take off, at its
+    end, the entries it no longer holds."""
+    db.table("deny_list").add_column("list_version", int)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     create_everything,
     create_tickets,
     create_route_stops_and_positions,
     add_ticket_used_at,
+    add_deny_list_version,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

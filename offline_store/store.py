@@ -6,6 +6,7 @@ import json
 import shutil
 import sqlite3
 from collections.abc import Container, Iterable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -119,6 +120,11 @@ class OfflineStore:
         """True when a card number or token is on the deny list."""
         with self._db.reading() as conn:
             return cards.is_denied(conn, key)
+
+    def tap_in_progress(self) -> AbstractContextManager[None]:
+        """Around one tap's lookups and journal row: a list being applied in the
+        background holds its next slice back until the tap is done."""
+        return self._db.tap()
 
     def record(self, tap: TapRecord) -> JournalRow:
         """Append ``tap`` to the journal; durable on return, else StoreUnavailable."""

@@ -8,7 +8,8 @@ A list is refused (:class:`DocumentRefused`, nothing applied) when:
 - it is a delta from another version than the one this unit holds;
 - it has expired (``expires_at`` before the ledger's time as last measured).
 
-Otherwise it is applied in one transaction (``store.ledger.apply_list``).
+Otherwise it is applied (``store.ledger.apply_list``): its rows in short slices,
+its version and watermark last (offline_store/list_apply.py).
 """
 
 from __future__ import annotations

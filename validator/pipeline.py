@@ -136,7 +136,7 @@ class Pipeline:
     def present(self, result: CardRead | ReadFailure | Rejection) -> Answer:
         """One presentation from any source (the NFC loop, the QR scanner,
         Bluetooth): decide, make it durable, then answer. Serialized."""
-        with self._tap_lock:
+        with self._tap_lock, self._store.tap_in_progress():
             answer = self._inspected(result) or self._answer(result)
         if self._on_answer is not None:
             self._on_answer(answer)
